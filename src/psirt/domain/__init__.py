@@ -1,0 +1,1 @@
+"""Pure model and rules: no SQL, no I/O."""

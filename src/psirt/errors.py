@@ -1,0 +1,75 @@
+"""The one error tree of psirt.
+
+    PsirtError
+     +-- InputError      a file or a field the user gave is malformed (exit 2 / HTTP 422)
+     |    +-- UnknownFormat     no parser recognises the document
+     +-- UsageError      a command was called with options that do not fit (exit 2 / HTTP 400)
+     +-- NotFound        a named object does not exist (exit 2 / HTTP 404)
+     +-- Conflict        the change collides with what is stored (exit 2 / HTTP 409)
+     +-- GateNotMet      a lifecycle transition lacks required records (exit 2 / HTTP 409)
+     +-- FeedError       a vulnerability feed could not be read (exit 2 / HTTP 502)
+     +-- IntegrityError  the audit chain does not verify (exit 1)
+
+Messages start with what was being read, then the place inside it, then what is wrong:
+``"bom.json: components[12].purl: not a package URL"``. Only entrypoints turn these
+errors into exit codes or HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class PsirtError(Exception):
+    """Base of every error psirt raises on purpose."""
+
+
+class InputError(PsirtError):
+    """A user-supplied file or value is malformed.
+
+    ``source`` names the input (a file name), ``location`` the place inside it
+    (a JSON pointer-like path, a line number); both end up in the message.
+    """
+
+    def __init__(self, source: str, location: str | None, message: str) -> None:
+        self.source = source
+        self.location = location
+        self.reason = message
+        where = f"{source}: {location}: " if location else f"{source}: "
+        super().__init__(f"{where}{message}")
+
+
+class UnknownFormat(InputError):
+    """No registered parser recognises the document."""
+
+
+class UsageError(PsirtError):
+    """A command or request was called with options that do not fit together."""
+
+
+class NotFound(PsirtError):
+    """A named object (product, release, issue ...) does not exist."""
+
+
+class Conflict(PsirtError):
+    """The requested change collides with what is already stored."""
+
+
+class GateNotMet(PsirtError):
+    """A lifecycle transition was attempted without its required records.
+
+    ``missing`` lists every missing record or field, so the user can fix all at once.
+    """
+
+    def __init__(self, transition: str, missing: Sequence[str]) -> None:
+        self.transition = transition
+        self.missing = tuple(missing)
+        super().__init__(f"{transition}: gate not met; missing: {', '.join(self.missing)}")
+
+
+class FeedError(PsirtError):
+    """A vulnerability feed could not be fetched or read as a whole."""
+
+
+class IntegrityError(PsirtError):
+    """The audit trail does not verify."""
