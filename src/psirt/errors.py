@@ -8,6 +8,7 @@
      +-- Conflict        the change collides with what is stored (exit 2 / HTTP 409)
      +-- GateNotMet      a lifecycle transition lacks required records (exit 2 / HTTP 409)
      +-- FeedError       a vulnerability feed could not be read (exit 2 / HTTP 502)
+     +-- UnknownEcosystem  no version ordering is known for an ecosystem (reported, not guessed)
      +-- IntegrityError  the audit chain does not verify (exit 1)
 
 Messages start with what was being read, then the place inside it, then what is wrong:
@@ -69,6 +70,14 @@ class GateNotMet(PsirtError):
 
 class FeedError(PsirtError):
     """A vulnerability feed could not be fetched or read as a whole."""
+
+
+class UnknownEcosystem(PsirtError):
+    """No version scheme is known for an ecosystem; psirt reports it instead of guessing."""
+
+    def __init__(self, ecosystem: str) -> None:
+        self.ecosystem = ecosystem
+        super().__init__(f"unknown ecosystem: {ecosystem!r}")
 
 
 class IntegrityError(PsirtError):
