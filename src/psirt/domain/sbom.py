@@ -98,6 +98,7 @@ class ParsedSbom:
     authors: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
     vulnerabilities: tuple[SbomVulnerability, ...] = field(default=())
+    problems: tuple[str, ...] = ()  # non-fatal findings, e.g. "components[3].purl: not a package URL"
 
     @property
     def with_purl(self) -> int:
