@@ -98,7 +98,8 @@ class ParsedSbom:
     authors: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
     vulnerabilities: tuple[SbomVulnerability, ...] = field(default=())
-    problems: tuple[str, ...] = ()  # non-fatal findings, e.g. "components[3].purl: not a package URL"
+    # non-fatal findings of the parser, e.g. "components[3].purl: not a package URL"
+    problems: tuple[str, ...] = ()
 
     @property
     def with_purl(self) -> int:
