@@ -1,0 +1,1 @@
+"""Command-line entrypoint: parse arguments, call a service, render the answer."""

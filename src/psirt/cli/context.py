@@ -1,0 +1,38 @@
+"""What every command needs: the acting user and the store."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+
+from psirt.store.db import Store
+
+
+@dataclass
+class AppState:
+    user: str | None = None
+    database_url: str | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> str:
+        if self.user:
+            return self.user
+        env = os.environ.get("PSIRT_USER")
+        if env:
+            return env
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+    def store(self, *, require_schema: bool = True) -> Store:
+        if self._store is None:
+            self._store = Store(self.database_url)
+        if require_schema:
+            self._store.ensure_schema()
+        return self._store
+
+
+STATE = AppState()

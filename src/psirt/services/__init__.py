@@ -1,0 +1,1 @@
+"""Use cases: each loads what it needs, calls the domain, saves and audits in one transaction."""

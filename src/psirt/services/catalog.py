@@ -1,0 +1,171 @@
+"""Products and releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from psirt.errors import Conflict, NotFound, UsageError
+from psirt.store import audit
+from psirt.store import models as m
+
+
+class ReleaseStatus(StrEnum):
+    DEVELOPMENT = "development"
+    RELEASED = "released"
+    FIELDED = "fielded"
+    END_OF_SUPPORT = "end-of-support"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    id: int
+    name: str
+    description: str
+    manufacturer: str
+    releases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseView:
+    id: int
+    product: str
+    version: str
+    status: str
+    released_on: dt.date | None
+    components: int
+    findings: int
+
+
+def get_product(session: Session, name: str) -> m.Product:
+    product = session.scalar(select(m.Product).where(m.Product.name == name))
+    if product is None:
+        raise NotFound(f"product {name!r} does not exist (see 'psirt product list')")
+    return product
+
+
+def get_release(session: Session, product: str, version: str) -> m.Release:
+    prod = get_product(session, product)
+    release = session.scalar(
+        select(m.Release).where(m.Release.product_id == prod.id, m.Release.version == version)
+    )
+    if release is None:
+        raise NotFound(
+            f"release {version!r} of product {product!r} does not exist "
+            f"(see 'psirt release list --product {product!r}')"
+        )
+    return release
+
+
+def add_product(
+    session: Session, *, actor: str, name: str, description: str = "", manufacturer: str = ""
+) -> m.Product:
+    name = name.strip()
+    if not name:
+        raise UsageError("product name must not be empty")
+    if session.scalar(select(m.Product.id).where(m.Product.name == name)) is not None:
+        raise Conflict(f"product {name!r} exists already")
+    product = m.Product(name=name, description=description, manufacturer=manufacturer)
+    session.add(product)
+    session.flush()
+    audit.record_change(session, actor=actor, action="product.add", obj=product)
+    return product
+
+
+def add_release(
+    session: Session,
+    *,
+    actor: str,
+    product: str,
+    version: str,
+    status: ReleaseStatus = ReleaseStatus.DEVELOPMENT,
+    released_on: dt.date | None = None,
+) -> m.Release:
+    prod = get_product(session, product)
+    version = version.strip()
+    if not version:
+        raise UsageError("release version must not be empty")
+    exists = session.scalar(
+        select(m.Release.id).where(m.Release.product_id == prod.id, m.Release.version == version)
+    )
+    if exists is not None:
+        raise Conflict(f"release {version!r} of product {product!r} exists already")
+    release = m.Release(
+        product_id=prod.id, version=version, status=str(status), released_on=released_on
+    )
+    session.add(release)
+    session.flush()
+    audit.record_change(session, actor=actor, action="release.add", obj=release)
+    return release
+
+
+def set_release_status(
+    session: Session,
+    *,
+    actor: str,
+    product: str,
+    version: str,
+    status: ReleaseStatus,
+    released_on: dt.date | None = None,
+) -> m.Release:
+    release = get_release(session, product, version)
+    before = audit.object_digest(release)
+    release.status = str(status)
+    if released_on is not None:
+        release.released_on = released_on
+    elif status in (ReleaseStatus.RELEASED, ReleaseStatus.FIELDED) and release.released_on is None:
+        release.released_on = dt.datetime.now(dt.UTC).date()
+    audit.record_change(
+        session,
+        actor=actor,
+        action="release.status",
+        obj=release,
+        before=before,
+        detail={"status": str(status)},
+    )
+    return release
+
+
+def list_products(session: Session) -> list[ProductView]:
+    out = []
+    for p in session.scalars(select(m.Product).order_by(m.Product.name)):
+        out.append(
+            ProductView(p.id, p.name, p.description, p.manufacturer, tuple(r.version for r in p.releases))
+        )
+    return out
+
+
+def list_releases(session: Session, product: str | None = None) -> list[ReleaseView]:
+    from sqlalchemy import func
+
+    comp_counts = dict(
+        session.execute(
+            select(m.Component.release_id, func.count()).group_by(m.Component.release_id)
+        ).all()
+    )
+    finding_counts = dict(
+        session.execute(
+            select(m.Finding.release_id, func.count())
+            .where(m.Finding.status == "active")
+            .group_by(m.Finding.release_id)
+        ).all()
+    )
+    q = select(m.Release, m.Product.name).join(m.Product).order_by(m.Product.name, m.Release.id)
+    if product is not None:
+        q = q.where(m.Product.id == get_product(session, product).id)
+    return [
+        ReleaseView(
+            r.id,
+            pname,
+            r.version,
+            r.status,
+            r.released_on,
+            int(comp_counts.get(r.id, 0)),
+            int(finding_counts.get(r.id, 0)),
+        )
+        for r, pname in session.execute(q).all()
+    ]
