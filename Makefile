@@ -1,0 +1,51 @@
+# psirt: one Makefile for people and CI.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
+
+# The demo keeps its database inside the checkout so it never touches a user's own store.
+DEMO_DATA ?= $(CURDIR)/var/demo
+
+.PHONY: help venv install demo test lint unit bench clean lock sbom
+
+help:
+	@echo "make demo   set up and run psirt on the bundled medical-device portfolio (SQLite)"
+	@echo "make test   set up and run lint and the whole test suite"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  run the benchmarks in bench/ (needs ../shared/data)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	rm -rf $(DEMO_DATA)
+	XDG_DATA_HOME=$(DEMO_DATA) PSIRT_USER=demo $(BIN)/psirt demo
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+# Re-resolve the pinned dependency set (needs the package index).
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --strip-extras --output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) var build dist .pytest_cache .mypy_cache .ruff_cache
