@@ -18,7 +18,20 @@ from urllib.parse import unquote
 from packageurl import PackageURL
 
 from psirt.errors import UnknownEcosystem
-from psirt.versions import pypi, semver
+from psirt.versions import (
+    apk,
+    cran,
+    dpkg,
+    hackage,
+    maven,
+    nuget,
+    packagist,
+    pub,
+    pypi,
+    rpm,
+    rubygems,
+    semver,
+)
 
 VersionKey = tuple[Any, ...]
 
@@ -32,14 +45,39 @@ class Scheme(Protocol):
 
 
 SCHEMES: dict[str, Scheme] = {
-    "PyPI": pypi,
-    "npm": semver,
-    "crates.io": semver,
-    "Go": semver,
-    "Hex": semver,
+    "AlmaLinux": rpm,
+    "Alpaquita": apk,
+    "Alpine": apk,
+    "BellSoft Hardened Containers": apk,
+    "Bioconductor": cran,
     "Bitnami": semver,
+    "Chainguard": apk,
+    "CRAN": cran,
+    "crates.io": semver,
+    "Debian": dpkg,
+    "Echo": dpkg,
+    "GHC": hackage,
+    "Go": semver,
+    "Hackage": hackage,
+    "Hex": semver,
+    "Mageia": rpm,
+    "Maven": maven,
+    "MinimOS": apk,
+    "npm": semver,
+    "NuGet": nuget,
+    "openEuler": rpm,
+    "openSUSE": rpm,
+    "Packagist": packagist,
+    "Pub": pub,
+    "PyPI": pypi,
+    "Red Hat": rpm,
+    "Rocky Linux": rpm,
+    "RubyGems": rubygems,
+    "SUSE": rpm,
     "SwiftURL": semver,
+    "Ubuntu": dpkg,
     "VSCode": semver,
+    "Wolfi": apk,
 }
 
 # Ecosystems named in the OSV schema for which psirt knows no version ordering.

@@ -30,9 +30,12 @@ def _identifier(part: str) -> tuple[int, int, str]:
     return (1, 0, part)
 
 
-@lru_cache(maxsize=65536)
-def sort_key(version: str) -> tuple[object, ...]:
-    """Key ordering SemVer-like versions; invalid strings sort last."""
+def split(version: str, max_components: int = _MAX_COMPONENTS) -> tuple[list[int], str] | None:
+    """Numeric components and the suffix of a SemVer-like string, or None when invalid.
+
+    Components beyond ``max_components`` are appended to the suffix as ``.N``, as
+    osv-scalibr does; trailing zero components are removed (``1.2`` == ``1.2.0``).
+    """
     text = version[1:] if version.startswith("v") else version
     components: list[int] = []
     i, n = 0, len(text)
@@ -51,17 +54,32 @@ def sort_key(version: str) -> tuple[object, ...]:
         i += 1
     if i == n and current_start >= 0:
         components.append(int(text[current_start:]))
-    suffix = text[i:]
     if not components:
-        return (1, version)
-    if len(components) > _MAX_COMPONENTS:
-        suffix += "".join(f".{c}" for c in components[_MAX_COMPONENTS:])
-        del components[_MAX_COMPONENTS:]
+        return None
+    suffix = text[i:]
+    if len(components) > max_components:
+        suffix += "".join(f".{c}" for c in components[max_components:])
+        del components[max_components:]
     while components and components[-1] == 0:
         components.pop()
+    return components, suffix
+
+
+def identifiers_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    """SemVer precedence of dot-separated identifiers: numbers numerically and first."""
+    return tuple(_identifier(p) for p in text.split("."))
+
+
+@lru_cache(maxsize=65536)
+def sort_key(version: str) -> tuple[object, ...]:
+    """Key ordering SemVer-like versions; invalid strings sort last."""
+    parsed = split(version)
+    if parsed is None:
+        return (1, version)
+    components, suffix = parsed
     pre = suffix.split("+", 1)[0]
     if pre.startswith("-"):
         pre = pre[1:]
     if not pre:
         return (0, tuple(components), (1,))
-    return (0, tuple(components), (0, tuple(_identifier(p) for p in pre.split("."))))
+    return (0, tuple(components), (0, identifiers_key(pre)))
