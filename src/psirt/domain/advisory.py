@@ -84,6 +84,7 @@ class Advisory:
     references: tuple[str, ...] = ()
     cwes: tuple[str, ...] = ()
     database_severity: str | None = None  # e.g. GHSA "HIGH", NVD baseSeverity
+    cvss_base_score: float | None = None  # baseScore of the preferred CVSS metric (NVD, CVE 5)
 
 
 @dataclass(frozen=True, slots=True)
