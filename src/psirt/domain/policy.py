@@ -1,0 +1,359 @@
+"""The policy the lifecycle runs under: roles and approvals, risk matrix, timers, required reviews.
+
+The shipped defaults (``psirt/policy/default.toml``, the values of rules.yaml) are merged with an
+optional user TOML: tables merge key by key, scalars and arrays replace. Unknown keys and wrong
+types raise ``InputError`` naming the file and the key. ``Policy.digest`` is the sha256 of the
+canonical JSON of the merged document; every lifecycle event stores the digest it was made under.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from psirt.domain.records import IntakeSource, ReleaseVehicle, ReviewAspect, Role, canonical_json
+from psirt.domain.risk import Exploitability, HarmSeverity, RiskMatrix, UncontrolledRule
+from psirt.domain.ssvc import PublicSafetyImpact, SsvcDecision
+from psirt.errors import InputError
+
+__all__ = [
+    "ApprovalKind",
+    "ApprovalRule",
+    "Policy",
+    "Role",
+    "Timers",
+    "default_policy",
+    "load_policy",
+]
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+DEFAULT_SOURCE = "default.toml"
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class ApprovalKind(StrEnum):
+    TRIAGE = "triage"
+    NOT_AFFECTED = "not_affected"
+    DUPLICATE = "duplicate"
+    ANALYSIS = "analysis"
+    REPORTABILITY = "reportability"
+    DECISION = "decision"
+    VERIFICATION = "verification"
+    RELEASE = "release"
+    RISK_ACCEPTANCE = "risk_acceptance"
+    CLOSURE = "closure"
+    OVERRIDE = "override"
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    roles: tuple[Role, ...]
+    all: bool
+    distinct_from_author: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Timers:
+    ack_business_days: int
+    triage_days: int
+    analysis_days: int
+    uncontrolled_comms_days: int
+    uncontrolled_fix_days: int
+    report_806_working_days: int
+    eu_serious_incident_days: int
+    eu_death_or_deterioration_days: int
+    eu_public_health_threat_days: int
+    process_review_days: int
+    ssvc_fix_days: Mapping[SsvcDecision, int]
+    ssvc_interim_days: Mapping[SsvcDecision, int]
+    ssvc_review_days: Mapping[SsvcDecision, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SsvcPolicy:
+    epss_active_above: float
+    epss_bump_at: float
+    epss_poc_active_at: float
+    public_safety: Mapping[str, PublicSafetyImpact]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    external_sources: tuple[str, ...]
+    timers: Timers
+    risk: RiskMatrix
+    uncontrolled_ssvc_min: SsvcDecision
+    uncontrolled_release_vehicle: str
+    ssvc: SsvcPolicy
+    required_review_aspects: tuple[str, ...]
+    allow_accepting_uncontrolled_risk: bool
+    require_rescan: bool
+    uncontrolled_requires_customer_audience: bool
+    approvals: Mapping[ApprovalKind, ApprovalRule]
+    people: Mapping[str, tuple[Role, ...]]
+    document: Mapping[str, Any]  # the merged TOML document
+    digest: str  # sha256 of its canonical JSON
+
+    def roles_of(self, person: str) -> tuple[Role, ...] | None:
+        """The roles ``person`` holds, or None when the policy lists no people."""
+        if not self.people:
+            return None
+        return self.people.get(person, ())
+
+
+def _default_document() -> dict[str, Any]:
+    text = resources.files("psirt.policy").joinpath(DEFAULT_SOURCE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+# Tables whose keys are free (user-defined names) rather than fixed by the defaults.
+_OPEN_TABLES = {"people", "approvals"}
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any], source: str, path: str) -> None:
+    for key, value in over.items():
+        where = f"{path}.{key}" if path else key
+        if key not in base:
+            if path in _OPEN_TABLES:
+                base[key] = copy.deepcopy(value)
+                continue
+            raise InputError(source, where, "unknown policy key")
+        current = base[key]
+        if isinstance(current, dict):
+            if not isinstance(value, dict):
+                raise InputError(source, where, "expected a table")
+            _merge(current, value, source, where)
+        elif isinstance(current, bool) or isinstance(value, bool):
+            if not (isinstance(current, bool) and isinstance(value, bool)):
+                raise InputError(source, where, f"expected {type(current).__name__}")
+            base[key] = value
+        elif isinstance(current, int | float) and isinstance(value, int | float):
+            if isinstance(current, int) and not isinstance(value, int):
+                raise InputError(source, where, "expected an integer")
+            base[key] = value
+        elif type(current) is not type(value):
+            raise InputError(source, where, f"expected {type(current).__name__}")
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+class _Reader:
+    """Typed access to the merged document, errors naming the key."""
+
+    def __init__(self, doc: Mapping[str, Any], source: str) -> None:
+        self.doc = doc
+        self.source = source
+
+    def get(self, path: str) -> Any:
+        node: Any = self.doc
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise InputError(self.source, path, "missing policy key")
+            node = node[part]
+        return node
+
+    def int_(self, path: str, *, minimum: int = 0) -> int:
+        value = self.get(path)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InputError(self.source, path, f"expected an integer >= {minimum}")
+        return value
+
+    def float_(self, path: str) -> float:
+        value = self.get(path)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(self.source, path, "expected a number")
+        return float(value)
+
+    def bool_(self, path: str) -> bool:
+        value = self.get(path)
+        if not isinstance(value, bool):
+            raise InputError(self.source, path, "expected true or false")
+        return value
+
+    def strs(self, path: str, value: Any = None) -> tuple[str, ...]:
+        value = self.get(path) if value is None else value
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(self.source, path, "expected an array of strings")
+        return tuple(value)
+
+    def enum(self, path: str, kind: type[_E], value: Any = None) -> _E:
+        value = self.get(path) if value is None else value
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            raise InputError(self.source, path, f"{value!r} is not one of {allowed}") from None
+
+    def day_map(self, path: str) -> Mapping[SsvcDecision, int]:
+        table = self.get(path)
+        if not isinstance(table, dict):
+            raise InputError(self.source, path, "expected a table")
+        out = {self.enum(f"{path}.{k}", SsvcDecision, k): self.int_(f"{path}.{k}") for k in table}
+        return MappingProxyType(out)
+
+
+def _build(doc: dict[str, Any], source: str) -> Policy:
+    r = _Reader(doc, source)
+    rules = r.get("risk.uncontrolled")
+    if not isinstance(rules, list):
+        raise InputError(source, "risk.uncontrolled", "expected an array of tables")
+    matrix_rules = []
+    for i, rule in enumerate(rules):
+        where = f"risk.uncontrolled[{i}]"
+        if not isinstance(rule, dict):
+            raise InputError(source, where, "expected a table")
+        unknown = set(rule) - {
+            "id",
+            "severity",
+            "exploitability",
+            "unless_verified_compensating_controls",
+        }
+        if unknown:
+            raise InputError(source, f"{where}.{sorted(unknown)[0]}", "unknown policy key")
+        rule_id = rule.get("id")
+        if not isinstance(rule_id, str) or not rule_id:
+            raise InputError(source, f"{where}.id", "expected a non-empty string")
+        sev = tuple(
+            r.enum(f"{where}.severity", HarmSeverity, v)
+            for v in r.strs(f"{where}.severity", rule.get("severity"))
+        )
+        exp = tuple(
+            r.enum(f"{where}.exploitability", Exploitability, v)
+            for v in r.strs(f"{where}.exploitability", rule.get("exploitability"))
+        )
+        unless = rule.get("unless_verified_compensating_controls", False)
+        if not isinstance(unless, bool):
+            raise InputError(
+                source, f"{where}.unless_verified_compensating_controls", "expected true or false"
+            )
+        matrix_rules.append(UncontrolledRule(rule_id, sev, exp, unless))
+    matrix = RiskMatrix(
+        rules=tuple(matrix_rules),
+        cvss_high_at=r.float_("risk.cvss_high_at"),
+        cvss_medium_at=r.float_("risk.cvss_medium_at"),
+        kev_sets_high=r.bool_("risk.kev_sets_high"),
+        active_exploitation_sets_high=r.bool_("risk.active_exploitation_sets_high"),
+        epss_set_high_at=r.float_("risk.epss_set_high_at"),
+        epss_raise_at=r.float_("risk.epss_raise_at"),
+        public_poc_raise_levels=r.int_("risk.public_poc_raise_levels"),
+        epss_raise_levels=r.int_("risk.epss_raise_levels"),
+        verified_control_lower_levels=r.int_("risk.verified_control_lower_levels"),
+        multi_patient_raise_levels=r.int_("risk.multi_patient_raise_levels"),
+        adverse_event_is_uncontrolled=r.bool_("risk.adverse_event_is_uncontrolled"),
+    )
+    timers = Timers(
+        ack_business_days=r.int_("intake.ack_business_days"),
+        triage_days=r.int_("timers.triage_days"),
+        analysis_days=r.int_("timers.analysis_days"),
+        uncontrolled_comms_days=r.int_("timers.uncontrolled_comms_days"),
+        uncontrolled_fix_days=r.int_("timers.uncontrolled_fix_days"),
+        report_806_working_days=r.int_("timers.report_806_working_days"),
+        eu_serious_incident_days=r.int_("timers.eu_serious_incident_days"),
+        eu_death_or_deterioration_days=r.int_("timers.eu_death_or_deterioration_days"),
+        eu_public_health_threat_days=r.int_("timers.eu_public_health_threat_days"),
+        process_review_days=r.int_("timers.process_review_days"),
+        ssvc_fix_days=r.day_map("timers.ssvc_fix_days"),
+        ssvc_interim_days=r.day_map("timers.ssvc_interim_days"),
+        ssvc_review_days=r.day_map("timers.ssvc_review_days"),
+    )
+    public_safety_table = r.get("ssvc.public_safety")
+    if not isinstance(public_safety_table, dict):
+        raise InputError(source, "ssvc.public_safety", "expected a table")
+    public_safety = {}
+    for sev_name in HarmSeverity:
+        key = f"ssvc.public_safety.{sev_name.value}"
+        public_safety[sev_name.value] = r.enum(key, PublicSafetyImpact)
+    ssvc = SsvcPolicy(
+        epss_active_above=r.float_("ssvc.epss_active_above"),
+        epss_bump_at=r.float_("ssvc.epss_bump_at"),
+        epss_poc_active_at=r.float_("ssvc.epss_poc_active_at"),
+        public_safety=MappingProxyType(public_safety),
+    )
+    sources = r.strs("intake.external_sources")
+    for i, s in enumerate(sources):
+        r.enum(f"intake.external_sources[{i}]", IntakeSource, s)
+    aspects = r.strs("change_review.required_aspects")
+    for i, a in enumerate(aspects):
+        r.enum(f"change_review.required_aspects[{i}]", ReviewAspect, a)
+    approvals: dict[ApprovalKind, ApprovalRule] = {}
+    table = r.get("approvals")
+    if not isinstance(table, dict):
+        raise InputError(source, "approvals", "expected a table")
+    for name in table:
+        kind = r.enum(f"approvals.{name}", ApprovalKind, name)
+        roles = tuple(
+            r.enum(f"approvals.{name}.roles", Role, v) for v in r.strs(f"approvals.{name}.roles")
+        )
+        if not roles:
+            raise InputError(source, f"approvals.{name}.roles", "at least one role is needed")
+        approvals[kind] = ApprovalRule(
+            roles,
+            r.bool_(f"approvals.{name}.all"),
+            r.bool_(f"approvals.{name}.distinct_from_author"),
+        )
+    for kind in ApprovalKind:
+        if kind not in approvals:
+            raise InputError(source, f"approvals.{kind.value}", "missing policy key")
+    people_table = r.get("people")
+    if not isinstance(people_table, dict):
+        raise InputError(source, "people", "expected a table")
+    people = {
+        person: tuple(r.enum(f"people.{person}", Role, v) for v in r.strs(f"people.{person}"))
+        for person in people_table
+    }
+    vehicle = r.get("risk.floor.uncontrolled_release_vehicle")
+    r.enum("risk.floor.uncontrolled_release_vehicle", ReleaseVehicle, vehicle)
+    return Policy(
+        external_sources=sources,
+        timers=timers,
+        risk=matrix,
+        uncontrolled_ssvc_min=r.enum("risk.floor.uncontrolled_ssvc_min", SsvcDecision),
+        uncontrolled_release_vehicle=str(vehicle),
+        ssvc=ssvc,
+        required_review_aspects=aspects,
+        allow_accepting_uncontrolled_risk=r.bool_("gates.allow_accepting_uncontrolled_risk"),
+        require_rescan=r.bool_("gates.require_rescan"),
+        uncontrolled_requires_customer_audience=r.bool_(
+            "gates.uncontrolled_requires_customer_audience"
+        ),
+        approvals=MappingProxyType(approvals),
+        people=MappingProxyType(people),
+        document=MappingProxyType(doc),
+        digest=hashlib.sha256(canonical_json(doc)).hexdigest(),
+    )
+
+
+def load_policy(user_toml: str | bytes | None = None, *, source: str = "policy.toml") -> Policy:
+    """The shipped default policy, merged with ``user_toml`` (its text) when given.
+
+    ``source`` names the user file in error messages.
+    """
+    doc = _default_document()
+    if user_toml is not None:
+        try:
+            text = user_toml.decode("utf-8") if isinstance(user_toml, bytes) else user_toml
+            user = tomllib.loads(text)
+        except UnicodeDecodeError:
+            raise InputError(source, None, "not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(source, None, f"not valid TOML: {exc}") from None
+        _merge(doc, user, source, "")
+        return _build(doc, source)
+    return _build(doc, DEFAULT_SOURCE)
+
+
+_DEFAULT: list[Policy] = []
+
+
+def default_policy() -> Policy:
+    if not _DEFAULT:
+        _DEFAULT.append(load_policy())
+    return _DEFAULT[0]
