@@ -3,9 +3,12 @@
 ``number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}``: numeric parts compare
 by value, except that a later part with a leading zero compares as a string; a letter
 sorts after none; suffixes order ``_alpha < _beta < _pre < _rc < (none) < _cvs < _svn <
-_git < _hg < _p``; the hash is ignored; ``-rN`` is the package release.  A version with
-text left over after a valid ``-rN`` sorts below the same version without it; a string
-that is not an apk version at all sorts after every valid one.
+_git < _hg < _p``; the hash is ignored; ``-rN`` is the package release.  Like apk-tools
+and osv-scalibr, a malformed string is not set apart: it is compared by the parts that
+parse, and any text left over makes it sort below the same version without it
+(``1.2_blah < 1.2``, ``.1 < 1``); two malformed strings with the same parsed parts
+compare as strings (``1.9.5p1-r1 < 1.9.5p2-r1``), while text after a valid ``-rN`` is
+otherwise ignored (``1-r0-ruff1 == 1-r0-ruff2``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def _is_zero(component: tuple[int, object]) -> bool:
 
 @lru_cache(maxsize=65536)
 def sort_key(version: str) -> tuple[object, ...]:
-    """Key ordering apk versions; invalid strings sort last."""
+    """Key ordering apk versions; every string has a place."""
     rest = version
     numbers = _NUMBERS.match(rest)
     digits = numbers.group(0) if numbers else ""
@@ -64,17 +67,20 @@ def sort_key(version: str) -> tuple[object, ...]:
     if match := _HASH.match(rest):
         rest = rest[match.end() :]
     build = 0
+    tail: tuple[int, str] = (1, "")
     if rest:
-        match = _BUILD.match(rest)
-        if match is None:
-            return (1, version)
-        build = int(match.group(1) or 0)
-        rest = rest[match.end() :]
+        if match := _BUILD.match(rest):
+            build = int(match.group(1) or 0)
+            rest = rest[match.end() :]
+            if rest:
+                tail = (0, "")  # text after -rN: below the clean version, else ignored
+        else:
+            tail = (0, version)  # not an apk version: ordered by the whole string
     return (
         0,
         tuple(components),
         (1, letter) if letter else (0, ""),
         (*suffixes, _NO_SUFFIX),
         build,
-        0 if rest else 1,
+        tail,
     )

@@ -31,6 +31,18 @@ FILES = {
 
 _OPS = {"<": -1, "=": 0, ">": 1}
 
+# Lines no total order can satisfy, because the reference comparator is not transitive
+# there.  Each entry is checked to be in the file verbatim, and our answer is pinned.
+KNOWN_INTRANSITIVE = {
+    # PHP weighs "#" equal to every number, so "1.2.3.# = 1.2.3" (line 95, kept) and
+    # this line together would make 1.2.3 == 1.2.3.1, yet PHP orders 1.2.3 < 1.2.3.1.
+    ("packagist-versions.txt", 96): ("1.2.3.# = 1.2.3.1", -1),
+    # osv-scalibr calls a malformed apk string equal to a valid one with the same parts,
+    # but orders two malformed strings by text (line 24, kept: 0.8.21.r2 < 0.8.21r2);
+    # both cannot hold in one order (a valid 0.8.21r-ruff would equal both of them).
+    ("alpine-versions.txt", 47): ("1-ruff2 = 1--ruff1", -1),
+}
+
 
 def _read(path: Path) -> list[tuple[int, str, str, str]]:
     cases = []
@@ -63,6 +75,12 @@ def test_every_line_holds(filename: str) -> None:
     assert cases, f"{filename} holds no comparisons"
     failures = []
     for number, a, op, b in cases:
+        known = KNOWN_INTRANSITIVE.get((filename, number))
+        if known is not None:
+            line, pinned = known
+            assert f"{a} {op} {b}" == line, f"{filename}:{number}: exemption is stale"
+            assert compare(ecosystem, a, b) == pinned
+            continue
         want = _OPS[op]
         got = compare(ecosystem, a, b)
         back = compare(ecosystem, b, a)
