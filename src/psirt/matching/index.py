@@ -1,0 +1,621 @@
+"""The advisory index: OSV records pre-sorted so that SBOM components match by bisection.
+
+Built once from :class:`~psirt.domain.advisory.Advisory` values, the index keys every
+``affected[]`` package by ``(base ecosystem, normalised name)``. For each key and
+ecosystem release (the ``:11`` of ``Debian:11``; None for records without one) it keeps
+one *segment table* per version ordering:
+
+* every range of every record is turned, once, into half-open intervals of sort keys
+  following the OSV evaluation (:mod:`psirt.matching.osv`), and every ``versions`` entry
+  into a one-point interval;
+* the interval ends of all records of the package are sorted into one ``bounds`` list,
+  and ``regions[i]`` holds the ids of the records affecting every version between
+  ``bounds[i-1]`` and ``bounds[i]``.
+
+A component's version key is computed once; one ``bisect`` per table yields the records
+that affect it. Positions are tuples so that inclusive and exclusive ends and the
+``introduced: "0"`` / open-ended infinities order correctly against a query
+``(1, key, 1)``: ``(0,)`` is minus infinity, ``(1, key, 0)`` "at key", ``(1, key, 2)``
+"just after key", ``(2,)`` plus infinity.
+
+Release scoping: a record for ``AlmaLinux:9`` matches only components whose purl maps
+to ``AlmaLinux:9`` (``?distro=almalinux-9``); a record without suffix (``PyPI``, or a
+distribution record that names no release) matches every release. A component whose
+purl names no release is matched against release-less records only; when the package
+has release-scoped records it is reported in :attr:`MatchResult.skipped` instead of
+being silently missed.
+
+Records that cannot be evaluated are reported, not guessed: ranges in an ecosystem
+without a known ordering (:attr:`AdvisoryIndex.unknown_ecosystems`, and per match in
+:attr:`MatchResult.unknown_ecosystems`), and records with no package to key
+(CPython's GIT-only PSF records) in :attr:`AdvisoryIndex.unindexed`. Withdrawn records
+never match.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from psirt import versions
+from psirt.domain.advisory import Advisory, AffectedPackage, RangeEvent, RangeType
+from psirt.domain.sbom import Component
+from psirt.matching.aliases import AliasGroup, alias_groups
+from psirt.matching.osv import (
+    FIXED,
+    INTRODUCED,
+    KIND_ORDER,
+    LAST_AFFECTED,
+    LIMIT,
+    SortKey,
+    ecosystem_sort_key,
+    range_sort_key,
+)
+
+PackageKey = tuple[str, str]  # (base ecosystem, normalised name)
+Position = tuple[Any, ...]
+
+_NEG_INF: Position = (0,)
+_POS_INF: Position = (2,)
+
+# --- results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    """The best severity known for a finding: a CVSS vector or a database label."""
+
+    type: str  # CVSS_V4 | CVSS_V3 | CVSS_V2 | Ubuntu | ... | DATABASE
+    score: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One component affected by one vulnerability (one alias group)."""
+
+    purl: str
+    name: str
+    version: str
+    ecosystem: str  # OSV ecosystem of the component, e.g. "PyPI", "AlmaLinux:9"
+    advisory_id: str  # primary id of the alias group
+    aliases: tuple[str, ...]  # every id of the group, sorted
+    fixed_versions: tuple[str, ...]  # sorted by the ecosystem's ordering
+    severity: Severity | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEcosystemReport:
+    """An ecosystem without a known version ordering met while matching."""
+
+    ecosystem: str
+    advisories: tuple[str, ...]  # records whose ECOSYSTEM ranges were not evaluated
+    components: int  # components of that ecosystem (matched on exact versions only)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    components: int
+    findings: tuple[Finding, ...]
+    unknown_ecosystems: tuple[UnknownEcosystemReport, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (purl, reason) of components not matched
+    without_purl: int = 0  # components with no purl (left to the CPE matcher)
+
+
+# --- range -> intervals -----------------------------------------------------------------
+
+
+def _event_position(event: RangeEvent, key: SortKey) -> Position:
+    """Where an event starts to act on a query ``(1, v, 1)``."""
+    if event.kind == INTRODUCED and event.value == "0":
+        return _NEG_INF
+    if event.kind == LAST_AFFECTED:
+        return (1, key(event.value), 2)  # acts on versions > value
+    return (1, key(event.value), 0)  # acts on versions >= value
+
+
+def range_intervals(
+    events: tuple[RangeEvent, ...], key: SortKey
+) -> list[tuple[Position, Position]]:
+    """The affected intervals ``[start, end)`` of one ECOSYSTEM or SEMVER range.
+
+    Replays the events exactly like :func:`psirt.matching.osv.in_range` for every
+    stretch of versions between two event positions, then cuts at the largest limit.
+    """
+    replay = sorted(
+        (
+            ((0,) if e.kind == INTRODUCED and e.value == "0" else (1, key(e.value))),
+            KIND_ORDER[e.kind],
+            i,
+        )
+        for i, e in enumerate(events)
+        if e.kind in KIND_ORDER and e.kind != LIMIT
+    )
+    acting = [(_event_position(events[i], key), events[i].kind == INTRODUCED) for *_, i in replay]
+    bounds = sorted({pos for pos, _ in acting})
+    intervals: list[tuple[Position, Position]] = []
+    start: Position | None = None
+    for j, bound in enumerate(bounds):
+        state = False
+        for pos, introduces in acting:  # last event (in replay order) that acts wins
+            if pos <= bound:
+                state = introduces
+        if state and start is None:
+            start = bound
+        elif not state and start is not None:
+            intervals.append((start, bound))
+            start = None
+        if j == len(bounds) - 1 and start is not None:
+            intervals.append((start, _POS_INF))
+    limits = [e.value for e in events if e.kind == LIMIT]
+    if limits and not any("*" in v for v in limits):
+        cap: Position = (1, max(key(v) for v in limits), 0)
+        intervals = [(s, min(e, cap)) for s, e in intervals if s < cap]
+    return intervals
+
+
+# --- tables -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """Segment table of one package, release and ordering (see the module docstring)."""
+
+    sort_key: SortKey | None  # None: exact version strings only
+    bounds: tuple[Position, ...]
+    regions: tuple[tuple[str, ...], ...]
+    exact: Mapping[str, tuple[str, ...]]
+
+
+def _sweep(
+    intervals: list[tuple[Position, Position, str]], intern: dict[tuple[str, ...], tuple[str, ...]]
+) -> tuple[tuple[Position, ...], tuple[tuple[str, ...], ...]]:
+    deltas: dict[Position, list[tuple[str, int]]] = {}
+    for start, end, vuln_id in intervals:
+        if start < end:
+            deltas.setdefault(start, []).append((vuln_id, 1))
+            deltas.setdefault(end, []).append((vuln_id, -1))
+    bounds = sorted(deltas)
+    active: dict[str, int] = {}
+    regions: list[tuple[str, ...]] = [()]
+    for bound in bounds:
+        for vuln_id, step in deltas[bound]:
+            count = active.get(vuln_id, 0) + step
+            if count:
+                active[vuln_id] = count
+            else:
+                del active[vuln_id]
+        region = tuple(sorted(active))
+        regions.append(intern.setdefault(region, region))
+    return tuple(bounds), tuple(regions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One ``affected[]`` entry of one record, as filed under its package key."""
+
+    advisory_id: str
+    release: str | None
+    ecosystem: str
+    package: AffectedPackage
+
+
+def _package_key(ecosystem: str, name: str) -> tuple[PackageKey, str | None, str]:
+    canonical = versions.canonical_ecosystem(ecosystem.strip())
+    base, sep, release = canonical.partition(":")
+    base = base.strip()
+    return (base, versions.normalize_name(base, name)), (release if sep else None), canonical
+
+
+_SEVERITY_RANK = {"CVSS_V4": 0, "CVSS_V3": 1, "CVSS_V2": 2}
+
+
+def _severity_rank(kind: str) -> int:
+    return _SEVERITY_RANK.get(kind, 3)
+
+
+# --- purls ------------------------------------------------------------------------------
+
+
+def _split_purl(purl: str) -> tuple[str, str, str, str]:
+    """``(purl without version and qualifiers, version, distro, epoch)``, no regex."""
+    text = purl.strip()
+    hash_at = text.find("#")
+    if hash_at >= 0:
+        text = text[:hash_at]
+    distro = epoch = ""
+    q_at = text.find("?")
+    if q_at >= 0:
+        for part in text[q_at + 1 :].split("&"):
+            name, _, value = part.partition("=")
+            name = name.lower()
+            if name == "distro":
+                distro = value
+            elif name == "epoch":
+                epoch = unquote(value)
+        text = text[:q_at]
+    version = ""
+    at = text.rfind("@")
+    if at >= 0 and "/" not in text[at + 1 :] and text.find("/") < at:
+        version = text[at + 1 :]
+        text = text[:at]
+        if "%" in version:
+            version = unquote(version)
+    return text, version, distro, epoch
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What a versionless purl resolves to (cached per index)."""
+
+    key: PackageKey | None
+    ecosystem: str
+    tables: tuple[_Table, ...]
+    skip_reason: str | None
+    unknown_base: str | None  # base ecosystem without a known ordering
+    rpm: bool
+
+
+# --- the index --------------------------------------------------------------------------
+
+
+class AdvisoryIndex:
+    """OSV records indexed for fast purl/version matching (pure: no I/O, no database)."""
+
+    def __init__(self, advisories: Iterable[Advisory] = ()) -> None:
+        self._advisories: dict[str, Advisory] = {}
+        self._entries: dict[PackageKey, dict[str, tuple[_Entry, ...]]] = {}
+        self._tables: dict[PackageKey, dict[str | None, tuple[_Table, ...]]] = {}
+        self._unknown: dict[PackageKey, dict[str, set[str]]] = {}
+        self._unindexed: dict[str, str] = {}
+        self._withdrawn: set[str] = set()
+        self._groups: dict[str, AliasGroup] = {}
+        self._targets: dict[tuple[str, str], _Target] = {}
+        self._fixed_cache: dict[tuple[PackageKey, str | None, str], tuple[str, ...]] = {}
+        self._severity_cache: dict[tuple[PackageKey, str], Severity | None] = {}
+        self._intern: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.update(advisories)
+
+    # -- building --
+
+    def update(self, advisories: Iterable[Advisory]) -> set[PackageKey]:
+        """Add or replace records (by id); a withdrawn record removes its id.
+
+        Returns the package keys whose tables changed: only components of those
+        packages can gain or lose findings. Alias groups are recomputed over all
+        records, so the primary id of an unrelated finding can change when a new
+        record joins two groups.
+        """
+        touched: set[PackageKey] = set()
+        for adv in advisories:
+            old = self._advisories.pop(adv.id, None)
+            self._withdrawn.discard(adv.id)
+            self._unindexed.pop(adv.id, None)
+            if old is not None:
+                touched |= self._file(old, remove=True)
+            if adv.withdrawn is not None:
+                self._withdrawn.add(adv.id)
+                continue
+            self._advisories[adv.id] = adv
+            touched |= self._file(adv, remove=False)
+        for key in touched:
+            self._build_tables(key)
+        self._groups = alias_groups(self._advisories.values())
+        self._targets.clear()
+        self._fixed_cache.clear()
+        self._severity_cache.clear()
+        return touched
+
+    def _file(self, adv: Advisory, *, remove: bool) -> set[PackageKey]:
+        per_key: dict[PackageKey, list[_Entry]] = {}
+        for i, pkg in enumerate(adv.affected):
+            if not pkg.ecosystem.strip() or not pkg.name.strip():
+                if not remove:
+                    self._unindexed[adv.id] = f"affected[{i}] names no package"
+                continue
+            key, release, canonical = _package_key(pkg.ecosystem, pkg.name)
+            per_key.setdefault(key, []).append(_Entry(adv.id, release, canonical, pkg))
+        for key, entries in per_key.items():
+            by_id = self._entries.setdefault(key, {})
+            if remove:
+                by_id.pop(adv.id, None)
+                if not by_id:
+                    del self._entries[key]
+            else:
+                by_id[adv.id] = tuple(entries)
+        return set(per_key)
+
+    def _build_tables(self, key: PackageKey) -> None:
+        by_id = self._entries.get(key)
+        self._unknown.pop(key, None)
+        if not by_id:
+            self._tables.pop(key, None)
+            return
+        unknown: dict[str, set[str]] = {}
+        # release -> ordering name -> (sort key, intervals); release -> exact strings
+        spans: dict[str | None, dict[str, tuple[SortKey, list[tuple[Position, Position, str]]]]]
+        spans = {}
+        exact: dict[str | None, dict[str, set[str]]] = {}
+        for vuln_id, entries in by_id.items():
+            for entry in entries:
+                pkg = entry.package
+                eco_key = ecosystem_sort_key(entry.ecosystem)
+                per_release = spans.setdefault(entry.release, {})
+                for range_ in pkg.ranges:
+                    if range_.type is RangeType.GIT:
+                        continue
+                    sort_key = range_sort_key(range_, eco_key)
+                    if sort_key is None:
+                        unknown.setdefault(key[0], set()).add(vuln_id)
+                        continue
+                    name = "semver" if range_.type is RangeType.SEMVER else key[0]
+                    _, bucket = per_release.setdefault(name, (sort_key, []))
+                    bucket.extend(
+                        (s, e, vuln_id) for s, e in range_intervals(range_.events, sort_key)
+                    )
+                if not pkg.versions:
+                    continue
+                if eco_key is None:
+                    strings = exact.setdefault(entry.release, {})
+                    for v in pkg.versions:
+                        strings.setdefault(v, set()).add(vuln_id)
+                    continue
+                _, bucket = per_release.setdefault(key[0], (eco_key, []))
+                for v in pkg.versions:
+                    k = eco_key(v)
+                    bucket.append(((1, k, 0), (1, k, 2), vuln_id))
+        tables: dict[str | None, tuple[_Table, ...]] = {}
+        for release in spans.keys() | exact.keys():
+            built: list[_Table] = []
+            for sort_key, intervals in spans.get(release, {}).values():
+                bounds, regions = _sweep(intervals, self._intern)
+                built.append(_Table(sort_key, bounds, regions, {}))
+            listed = exact.get(release)
+            if listed:
+                frozen = {v: tuple(sorted(ids)) for v, ids in listed.items()}
+                built.append(_Table(None, (), ((),), frozen))
+            tables[release] = tuple(built)
+        self._tables[key] = tables
+        if unknown:
+            self._unknown[key] = unknown
+
+    # -- queries about the index --
+
+    def __len__(self) -> int:
+        return len(self._advisories)
+
+    def packages(self) -> set[PackageKey]:
+        """Every ``(base ecosystem, normalised name)`` that some live record names."""
+        return set(self._tables)
+
+    def advisory(self, vuln_id: str) -> Advisory | None:
+        return self._advisories.get(vuln_id)
+
+    def group(self, vuln_id: str) -> AliasGroup | None:
+        """The alias group of an id (record id or alias) known to the index."""
+        return self._groups.get(vuln_id)
+
+    @property
+    def withdrawn(self) -> frozenset[str]:
+        return frozenset(self._withdrawn)
+
+    @property
+    def unindexed(self) -> Mapping[str, str]:
+        """Record id -> why it cannot be matched by purl (e.g. no package block)."""
+        return dict(self._unindexed)
+
+    @property
+    def unknown_ecosystems(self) -> Mapping[str, frozenset[str]]:
+        """Base ecosystem -> ids of records whose ranges could not be evaluated."""
+        merged: dict[str, set[str]] = {}
+        for per_eco in self._unknown.values():
+            for eco, ids in per_eco.items():
+                merged.setdefault(eco, set()).update(ids)
+        return {eco: frozenset(ids) for eco, ids in merged.items()}
+
+    def key_of(self, component: Component) -> PackageKey | None:
+        """The package key a component is matched under (None: not matchable by purl)."""
+        if not component.purl:
+            return None
+        return self._target(component.purl).key
+
+    # -- matching --
+
+    def _target(self, purl: str) -> _Target:
+        base_purl, _, distro, _ = _split_purl(purl)
+        cached = self._targets.get((base_purl, distro))
+        if cached is not None:
+            return cached
+        lookup = f"{base_purl}?distro={distro}" if distro else base_purl
+        mapped = versions.ecosystem_from_purl(lookup)
+        if mapped is None:
+            target = _Target(None, "", (), "purl type has no OSV ecosystem", None, False)
+        else:
+            key, release, canonical = _package_key(*mapped)
+            per_release = self._tables.get(key, {})
+            tables = per_release.get(None, ())
+            reason = None
+            if release is not None:
+                tables = per_release.get(release, ()) + tables
+            elif any(r is not None for r in per_release):
+                reason = f"{canonical} advisories name releases; the purl has no distro qualifier"
+            unknown = None if ecosystem_sort_key(canonical) else key[0]
+            rpm = base_purl[:8].lower() == "pkg:rpm/"
+            target = _Target(key, canonical, tables, reason, unknown, rpm)
+        if len(self._targets) > 500_000:
+            self._targets.clear()
+        self._targets[(base_purl, distro)] = target
+        return target
+
+    def match(self, components: Iterable[Component]) -> MatchResult:
+        """Findings for every component with a purl, one per (component, alias group)."""
+        findings: list[Finding] = []
+        skipped: list[tuple[str, str]] = []
+        unknown_components: dict[str, int] = {}
+        count = without_purl = 0
+        targets = self._targets
+        groups = self._groups
+        for component in components:
+            count += 1
+            purl = component.purl
+            if not purl:
+                without_purl += 1
+                continue
+            base_purl, version, distro, epoch = _split_purl(purl)
+            target = targets.get((base_purl, distro)) or self._target(purl)
+            if target.skip_reason is not None:
+                skipped.append((purl, target.skip_reason))
+                if target.key is None:
+                    continue
+            if target.unknown_base is not None:
+                unknown_components[target.unknown_base] = (
+                    unknown_components.get(target.unknown_base, 0) + 1
+                )
+            key = target.key
+            if key is None or not target.tables:
+                continue
+            if not version:
+                version = component.version
+                if not version:
+                    skipped.append((purl, "no version"))
+                    continue
+            if epoch and target.rpm and ":" not in version:
+                version = f"{epoch}:{version}"
+            hits: tuple[str, ...] | list[str] = ()
+            for table in target.tables:
+                if table.sort_key is None:
+                    found = table.exact.get(version, ())
+                else:
+                    found = table.regions[
+                        bisect_right(table.bounds, (1, table.sort_key(version), 1))
+                    ]
+                if found:
+                    hits = found if not hits else [*hits, *found]
+            if not hits:
+                continue
+            seen: set[str] = set()
+            for vuln_id in hits:
+                group = groups[vuln_id]
+                if group.primary in seen:
+                    continue
+                seen.add(group.primary)
+                findings.append(
+                    Finding(
+                        purl=purl,
+                        name=component.name or key[1],
+                        version=version,
+                        ecosystem=target.ecosystem,
+                        advisory_id=group.primary,
+                        aliases=group.ids,
+                        fixed_versions=self._fixed_versions(target, group),
+                        severity=self._severity(target, group),
+                    )
+                )
+        unknown = self.unknown_ecosystems
+        reports = tuple(
+            UnknownEcosystemReport(eco, tuple(sorted(unknown.get(eco, ()))), n)
+            for eco, n in sorted(unknown_components.items())
+        )
+        return MatchResult(
+            components=count,
+            findings=tuple(findings),
+            unknown_ecosystems=reports,
+            skipped=tuple(skipped),
+            without_purl=without_purl,
+        )
+
+    def _group_entries(self, key: PackageKey, group: AliasGroup) -> list[_Entry]:
+        by_id = self._entries.get(key, {})
+        return [e for vuln_id in group.ids for e in by_id.get(vuln_id, ())]
+
+    def _fixed_versions(self, target: _Target, group: AliasGroup) -> tuple[str, ...]:
+        assert target.key is not None
+        release = target.ecosystem.partition(":")[2] or None
+        cache_key = (target.key, release, group.primary)
+        cached = self._fixed_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        fixed: set[str] = set()
+        for entry in self._group_entries(target.key, group):
+            if entry.release is not None and entry.release != release:
+                continue
+            for range_ in entry.package.ranges:
+                if range_.type is not RangeType.GIT:
+                    fixed.update(e.value for e in range_.events if e.kind == FIXED)
+        eco_key = ecosystem_sort_key(target.ecosystem)
+        if eco_key is None:
+            result = tuple(sorted(fixed))
+        else:
+            result = tuple(sorted(fixed, key=lambda v: (eco_key(v), v)))
+        self._fixed_cache[cache_key] = result
+        return result
+
+    def _severity(self, target: _Target, group: AliasGroup) -> Severity | None:
+        """Best severity: CVSS v4, then v3, then v2, then other typed scores, then a
+        database label; package-level scores before record-level ones, the primary
+        record before the others."""
+        assert target.key is not None
+        cache_key = (target.key, group.primary)
+        if cache_key in self._severity_cache:
+            return self._severity_cache[cache_key]
+        candidates: list[tuple[int, int, int, str, str]] = []
+        entries = self._group_entries(target.key, group)
+        order = sorted(
+            (a for a in (self._advisories.get(i) for i in group.ids) if a is not None),
+            key=lambda a: (a.id != group.primary, a.id),
+        )
+        for n, adv in enumerate(order):
+            for entry in entries:
+                if entry.advisory_id == adv.id:
+                    candidates.extend(
+                        (_severity_rank(t), 0, n, t, s) for t, s in entry.package.severity
+                    )
+            candidates.extend((_severity_rank(t), 1, n, t, s) for t, s in adv.severity)
+            if adv.database_severity:
+                candidates.append((9, 2, n, "DATABASE", adv.database_severity))
+        best = min(candidates, default=None)
+        result = Severity(best[3], best[4]) if best else None
+        self._severity_cache[cache_key] = result
+        return result
+
+
+def to_json_dict(
+    result: MatchResult, kev: set[str] | frozenset[str], epss: Mapping[str, float]
+) -> dict[str, Any]:
+    """The matcher's JSON report: findings sorted by purl, then advisory id.
+
+    ``kev`` is true when any id of the alias group is in the KEV catalogue; ``epss`` is
+    the largest EPSS score of the group's ids, or null when none has one.
+    """
+    rows = []
+    for f in sorted(result.findings, key=lambda f: (f.purl, f.advisory_id)):
+        scores = [epss[i] for i in f.aliases if i in epss]
+        rows.append(
+            {
+                "purl": f.purl,
+                "name": f.name,
+                "version": f.version,
+                "ecosystem": f.ecosystem,
+                "advisory_id": f.advisory_id,
+                "aliases": list(f.aliases),
+                "fixed_versions": list(f.fixed_versions),
+                "severity": f.severity.score if f.severity else None,
+                "kev": any(i in kev for i in f.aliases),
+                "epss": max(scores) if scores else None,
+            }
+        )
+    return {"components": result.components, "findings": rows}
+
+
+__all__ = [
+    "AdvisoryIndex",
+    "Finding",
+    "MatchResult",
+    "PackageKey",
+    "Severity",
+    "UnknownEcosystemReport",
+    "range_intervals",
+    "to_json_dict",
+]
