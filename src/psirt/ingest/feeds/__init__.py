@@ -1,0 +1,99 @@
+"""Vulnerability feed parsers: one module per format, one registry, one sniffing function.
+
+Every parser has the same contract, ``parse(data: bytes, *, source: str) -> FeedBatch``:
+
+* the whole document is refused with :class:`psirt.errors.InputError` only when it is not
+  readable at all (not JSON / YAML / CSV, or not shaped like the format);
+* a malformed *record* inside a readable document is skipped and reported as a
+  :class:`FeedProblem` naming the file, the record id (when known), the place and the reason,
+  so one bad advisory never hides the thousand good ones next to it.
+
+``detect(data, source)`` looks at a document once and says which :class:`FeedFormat` it is;
+``PARSERS`` maps every format to its parser; ``parse(data, source=...)`` does both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from psirt.domain.advisory import Advisory, EpssScore, KevEntry
+
+
+class FeedFormat(StrEnum):
+    OSV = "osv"
+    NVD = "nvd"  # NVD CVE API 2.0 JSON
+    CVE5 = "cve5"  # CVE JSON 5.x record
+    KEV = "kev"  # CISA Known Exploited Vulnerabilities, JSON or CSV
+    EPSS = "epss"  # FIRST EPSS scores CSV
+
+
+@dataclass(frozen=True, slots=True)
+class FeedProblem:
+    """One record that was skipped, and why.
+
+    ``location`` is the place in the file (``"[3].affected[0].ranges[1].events[2]"`` for the
+    fourth record of a JSON list, ``"line 17"`` for CSV), or ``""`` when the whole file is meant.
+    """
+
+    source: str
+    record_id: str | None
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        parts = [self.source]
+        if self.record_id:
+            parts.append(self.record_id)
+        if self.location:
+            parts.append(self.location)
+        parts.append(self.reason)
+        return ": ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBatch:
+    """What one document gave: domain values plus the records that had to be skipped."""
+
+    source: str
+    format: FeedFormat
+    advisories: tuple[Advisory, ...] = ()
+    kev: tuple[KevEntry, ...] = ()
+    epss: tuple[EpssScore, ...] = ()
+    problems: tuple[FeedProblem, ...] = ()
+
+
+class Parser(Protocol):
+    """The contract every feed module's ``parse`` fulfils."""
+
+    def __call__(self, data: bytes, *, source: str) -> FeedBatch: ...
+
+
+# The registry and the sniffer need the format modules, which import the types above.
+from psirt.ingest.feeds import cve5, epss, kev, nvd, osv  # noqa: E402
+from psirt.ingest.feeds._sniff import detect  # noqa: E402
+
+PARSERS: dict[FeedFormat, Parser] = {
+    FeedFormat.OSV: osv.parse,
+    FeedFormat.NVD: nvd.parse,
+    FeedFormat.CVE5: cve5.parse,
+    FeedFormat.KEV: kev.parse,
+    FeedFormat.EPSS: epss.parse,
+}
+
+
+def parse(data: bytes, *, source: str) -> FeedBatch:
+    """Detect the format of ``data`` and parse it with the registered parser."""
+    return PARSERS[detect(data, source)](data, source=source)
+
+
+__all__ = [
+    "PARSERS",
+    "FeedBatch",
+    "FeedFormat",
+    "FeedProblem",
+    "Parser",
+    "detect",
+    "parse",
+]
