@@ -1,0 +1,242 @@
+"""Helpers shared by the SBOM parsers: size limit, JSON/XML loading, typed field access.
+
+Field access helpers take the place of a schema check in the hot loop: each one looks at
+one value, returns it when its type is right and raises :class:`InputError` naming the
+JSON path otherwise. Paths are only formatted when something is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from xml.etree.ElementTree import Element, ParseError
+
+import orjson
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as _xml_fromstring
+
+from psirt.domain.sbom import Hash, ItemClass
+from psirt.errors import InputError
+
+DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
+
+JsonObject = dict[str, Any]
+
+
+def check_size(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    if len(data) > max_bytes:
+        raise InputError(
+            source,
+            None,
+            f"document is {len(data)} bytes, more than the limit of {max_bytes} bytes "
+            "(raise max_bytes to read it)",
+        )
+
+
+def load_json(data: bytes, source: str) -> Any:
+    """Parse JSON with orjson; syntax errors name line and column."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(
+            source, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+        ) from None
+
+
+def load_xml(data: bytes, source: str) -> Element:
+    """Parse XML through defusedxml (no entity expansion, no external resources)."""
+    try:
+        root: Element = _xml_fromstring(data)
+    except ParseError as exc:
+        line, column = exc.position
+        raise InputError(
+            source, f"line {line}, column {column + 1}", f"invalid XML: {exc}"
+        ) from None
+    except DefusedXmlException as exc:
+        raise InputError(source, None, f"refused XML: {exc!r}") from None
+    return root
+
+
+def require_object(value: Any, source: str, path: str) -> JsonObject:
+    if type(value) is not dict:
+        raise InputError(source, path or None, f"expected an object, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def opt_str(obj: Mapping[str, Any], key: str, source: str, path: str) -> str | None:
+    """``obj[key]`` when it is a string, None when absent or null."""
+    value = obj.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise InputError(source, _join(path, key), f"expected a string, got {_kind(value)}")
+
+
+def opt_list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]:
+    """``obj[key]`` when it is an array, [] when absent or null."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if type(value) is list:
+        return value
+    raise InputError(source, _join(path, key), f"expected an array, got {_kind(value)}")
+
+
+def opt_obj(obj: Mapping[str, Any], key: str, source: str, path: str) -> JsonObject | None:
+    value = obj.get(key)
+    if value is None or type(value) is dict:
+        return value
+    raise InputError(source, _join(path, key), f"expected an object, got {_kind(value)}")
+
+
+def item_obj(value: Any, source: str, path: str) -> JsonObject:
+    if type(value) is dict:
+        return value
+    raise InputError(source, path, f"expected an object, got {_kind(value)}")
+
+
+def item_str(value: Any, source: str, path: str) -> str:
+    if type(value) is str:
+        return value
+    raise InputError(source, path, f"expected a string, got {_kind(value)}")
+
+
+# --- identifiers ---------------------------------------------------------------------------
+
+# type, then "/" and at least a name (purl spec: scheme "pkg", type [a-zA-Z.+-][a-zA-Z0-9.+-]*)
+_PURL = re.compile(r"pkg:/*[A-Za-z.+-][A-Za-z0-9.+-]*/[^\s]*[^\s/@?#][^\s]*\Z")
+
+
+def purl_problem(purl: str) -> str | None:
+    """Why ``purl`` is not a package URL, or None when it looks like one."""
+    if _PURL.match(purl):
+        return None
+    return "not a package URL"
+
+
+_CPE23 = re.compile(r"cpe:2\.3:[aho*-]:")
+_CPE22 = re.compile(r"cpe:/[aho]?:?", re.IGNORECASE)
+
+
+def cpe_problem(cpe: str) -> str | None:
+    if _CPE23.match(cpe) or _CPE22.match(cpe):
+        return None
+    return "not a CPE name"
+
+
+# --- hashes --------------------------------------------------------------------------------
+
+_SHA = re.compile(r"SHA-?(1|224|256|384|512)\Z")
+_SHA3 = re.compile(r"SHA3-?(224|256|384|512)\Z")
+_BLAKE2 = re.compile(r"BLAKE2B-?(256|384|512)\Z")
+
+
+def normalise_algorithm(name: str) -> str:
+    """Upper-case hash algorithm name with a dash before the size: SHA256 -> SHA-256."""
+    upper = name.strip().upper().replace("_", "-")
+    if m := _SHA.match(upper):
+        return f"SHA-{m.group(1)}"
+    if m := _SHA3.match(upper):
+        return f"SHA3-{m.group(1)}"
+    if m := _BLAKE2.match(upper):
+        return f"BLAKE2B-{m.group(1)}"
+    return upper
+
+
+def make_hash(algorithm: str, value: str) -> Hash:
+    return Hash(normalise_algorithm(algorithm), value.strip().lower())
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def parse_datetime(value: str) -> dt.datetime | None:
+    """ISO 8601 date-time (``Z`` accepted), or None when it is not one."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_date(value: str) -> dt.date | None:
+    text = value.strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+# --- level of support (FDA premarket guidance, IEC 81001-5-1 item classes) -----------------
+
+# Property names are compared after lower-casing and dropping everything but letters and
+# digits, and after cutting a namespace prefix ending with ":" (so "psirt:item_class",
+# "acme:supportLevel" and "Level of Support" are all recognised).
+ITEM_CLASS_PROPERTY_NAMES: Final = frozenset(
+    {"itemclass", "softwareitemclass", "supportlevel", "levelofsupport"}
+)
+SUPPORT_END_PROPERTY_NAMES: Final = frozenset(
+    {
+        "endofsupport",
+        "endofsupportdate",
+        "supportend",
+        "supportenddate",
+        "endoflife",
+        "endoflifedate",
+        "eol",
+        "eoldate",
+    }
+)
+_ITEM_CLASS_VALUES: Final = {member.value: member for member in ItemClass}
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+def property_key(name: str) -> str:
+    return _NON_ALNUM.sub("", name.rsplit(":", 1)[-1].lower())
+
+
+def support_from_properties(
+    properties: tuple[tuple[str, str], ...],
+) -> tuple[ItemClass | None, dt.date | None]:
+    """Item class and end-of-support date named by a component's properties.
+
+    Only values that are an item class ("maintained", "supported", "required", any case) or
+    an ISO date are taken; free text such as "Actively maintained" or "Unknown" stays in
+    the properties (quality reports show it) and is not mapped by guesswork.
+    """
+    item_class: ItemClass | None = None
+    support_end: dt.date | None = None
+    for name, value in properties:
+        key = property_key(name)
+        if key in ITEM_CLASS_PROPERTY_NAMES:
+            item_class = _ITEM_CLASS_VALUES.get(value.strip().lower(), item_class)
+        elif key in SUPPORT_END_PROPERTY_NAMES:
+            support_end = parse_date(value) or support_end
+    return item_class, support_end
+
+
+def unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
