@@ -77,8 +77,13 @@ def log(
     emit(
         fmt,
         rows,
-        [("seq", "#"), ("at", "When (UTC)"), ("actor", "Who"), ("action", "Action"),
-         ("object", "Object")],
+        [
+            ("seq", "#"),
+            ("at", "When (UTC)"),
+            ("actor", "Who"),
+            ("action", "Action"),
+            ("object", "Object"),
+        ],
         empty="the audit trail is empty",
     )
 

@@ -56,8 +56,12 @@ def product_list(fmt: OutputFormat = FORMAT) -> None:
     emit(
         fmt,
         rows,
-        [("name", "Product"), ("manufacturer", "Manufacturer"), ("releases", "Releases"),
-         ("description", "Description")],
+        [
+            ("name", "Product"),
+            ("manufacturer", "Manufacturer"),
+            ("releases", "Releases"),
+            ("description", "Description"),
+        ],
         empty="no products yet: psirt product add NAME",
     )
 
@@ -68,7 +72,9 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 @release_app.command("add")
@@ -131,8 +137,14 @@ def release_list(
     emit(
         fmt,
         rows,
-        [("product", "Product"), ("version", "Version"), ("status", "Status"),
-         ("released_on", "Released"), ("components", "Components"), ("findings", "Findings")],
+        [
+            ("product", "Product"),
+            ("version", "Version"),
+            ("status", "Status"),
+            ("released_on", "Released"),
+            ("components", "Components"),
+            ("findings", "Findings"),
+        ],
         empty="no releases yet: psirt release add VERSION --product P",
     )
 

@@ -60,7 +60,8 @@ def emit_table(
     title: str | None = None,
     empty: str = "nothing to show",
 ) -> None:
-    console = Console(soft_wrap=False)
+    # In a pipe there is no terminal width to respect: keep rows whole for grep and less.
+    console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 240)
     if not rows:
         console.print(empty)
         return

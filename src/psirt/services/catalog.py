@@ -131,12 +131,12 @@ def set_release_status(
 
 
 def list_products(session: Session) -> list[ProductView]:
-    out = []
-    for p in session.scalars(select(m.Product).order_by(m.Product.name)):
-        out.append(
-            ProductView(p.id, p.name, p.description, p.manufacturer, tuple(r.version for r in p.releases))
+    return [
+        ProductView(
+            p.id, p.name, p.description, p.manufacturer, tuple(r.version for r in p.releases)
         )
-    return out
+        for p in session.scalars(select(m.Product).order_by(m.Product.name))
+    ]
 
 
 def list_releases(session: Session, product: str | None = None) -> list[ReleaseView]:

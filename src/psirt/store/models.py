@@ -124,6 +124,7 @@ class Component(Base):
     support_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     ecosystem: Mapped[str | None] = mapped_column(String(100), nullable=True)
     match_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    cpe_key: Mapped[str | None] = mapped_column(String(500), nullable=True, index=True)
 
 
 class ComponentSupport(Base):
