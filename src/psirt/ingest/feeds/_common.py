@@ -33,6 +33,8 @@ def join(base: str, key: str | int) -> str:
     """Extend a location: ``join("affected[0]", "ranges")``, ``join("ranges", 1)``."""
     if isinstance(key, int):
         return f"{base}[{key}]"
+    if base.startswith("line "):  # CSV rows: "line 3, dateAdded"
+        return f"{base}, {key}"
     return f"{base}.{key}" if base else key
 
 
