@@ -71,9 +71,7 @@ def test_counts_agree_with_manifest(rel: str) -> None:
         assert sbom.serialization is Serialization.JSON
         assert sbom.spec_version == summary["specVersion"]
         assert len(sbom.components) == summary["all_components_recursive"]
-        assert sum(c.parent_ref is None for c in sbom.components) == summary[
-            "top_level_components"
-        ]
+        assert sum(c.parent_ref is None for c in sbom.components) == summary["top_level_components"]
         assert len(sbom.dependencies) == summary["dependencies"]
         assert len(sbom.vulnerabilities) == summary["vulnerabilities"]
         assert sbom.with_purl == summary["with_purl"]
@@ -82,12 +80,10 @@ def test_counts_agree_with_manifest(rel: str) -> None:
         assert sbom.serialization is Serialization.XML
         assert summary["namespace"].endswith(sbom.spec_version)
         # the manifest counts every <component>, metadata/component included
-        assert len(sbom.components) + (sbom.subject is not None) == summary[
-            "all_components_recursive"
-        ]
-        assert sum(c.parent_ref is None for c in sbom.components) == summary[
-            "top_level_components"
-        ]
+        assert (
+            len(sbom.components) + (sbom.subject is not None) == summary["all_components_recursive"]
+        )
+        assert sum(c.parent_ref is None for c in sbom.components) == summary["top_level_components"]
     elif fmt in {"SPDX JSON", "SPDX tag-value", "SPDX YAML"}:
         assert sbom.format is SbomFormat.SPDX
         assert f"SPDX-{sbom.spec_version}" == summary["spdxVersion"]

@@ -72,7 +72,9 @@ class Detection:
     spec_version: str
 
 
-_PROLOG = re.compile(rb"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*", re.DOTALL)
+_PROLOG = re.compile(
+    rb"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*", re.DOTALL
+)
 _START_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)([^>]*)>", re.DOTALL)
 _XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
 _CDX_NS = re.compile(r"http://cyclonedx\.org/schema/bom/(\d+\.\d+)\Z")
