@@ -106,7 +106,7 @@ def _match(match: JsonObject, source: str, path: str) -> ScanFinding:
         location=location,
         vulnerability_ids=tuple(ids),
         score=score,
-        references=((data_source,) if data_source else ()) + urls,
+        references=tuple(dict.fromkeys(((data_source,) if data_source else ()) + urls)),
         solution=f"Upgrade {name} to {', '.join(fixed)}" if fixed else None,
     )
 
