@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
+from psirt.domain.severity import severity_label
 from psirt.services import scanning
 from psirt.services.catalog import get_release
 from psirt.store import models as m
@@ -89,7 +90,7 @@ def match(
     else:
         emit(
             fmt,
-            value["findings"],
+            [{**f, "severity": severity_label(f["severity"])} for f in value["findings"]],
             [
                 ("name", "Component"),
                 ("version", "Version"),
@@ -139,7 +140,7 @@ def findings_list(
         epss = scanning.epss_scores(s)
         rows = []
         for f, c, r, p in s.execute(q).all():
-            ids = {f.advisory_id, *f.aliases}
+            ids = {f.advisory_id, *f.aliases, *f.related}
             is_kev = bool(ids & kev)
             if kev_only and not is_kev:
                 continue
@@ -155,7 +156,8 @@ def findings_list(
                     "cpe": c.cpe,
                     "advisory_id": f.advisory_id,
                     "aliases": f.aliases,
-                    "severity": f.severity,
+                    "severity": severity_label(f.severity),
+                    "severity_vector": f.severity,
                     "fixed_versions": f.fixed_versions,
                     "kev": is_kev,
                     "epss": max(scores) if scores else None,

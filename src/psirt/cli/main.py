@@ -8,7 +8,13 @@ import click
 import typer
 
 from psirt import __version__
-from psirt.cli import commands_audit, commands_catalog, commands_data, commands_scan
+from psirt.cli import (
+    commands_audit,
+    commands_catalog,
+    commands_data,
+    commands_demo,
+    commands_scan,
+)
 from psirt.cli.context import STATE
 from psirt.cli.output import err
 from psirt.errors import IntegrityError, PsirtError
@@ -52,6 +58,7 @@ commands_catalog.register(app)
 commands_audit.register(app)
 commands_data.register(app)
 commands_scan.register(app)
+commands_demo.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

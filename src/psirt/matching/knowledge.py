@@ -123,6 +123,16 @@ class KnowledgeBase:
                     seen.setdefault(i, set()).update(aliases)
         return KnowledgeMatch(len(components), tuple(out), osv, tuple(problems))
 
+    def related_ids(self, finding: Finding) -> tuple[str, ...]:
+        """CVE ids a finding's advisories list as ``related`` (distro advisories such as ALSA
+        name the CVEs they fix there, not in ``aliases``); used for KEV and EPSS lookups."""
+        out: set[str] = set()
+        for vuln_id in finding.aliases:
+            adv = self.index.advisory(vuln_id)
+            if adv is not None:
+                out.update(r for r in adv.related if r.upper().startswith("CVE-"))
+        return tuple(sorted(out - set(finding.aliases)))
+
     def is_kev(self, ids: Iterable[str]) -> bool:
         return any(i in self.kev for i in ids)
 
@@ -144,8 +154,8 @@ class KnowledgeBase:
                     "aliases": list(f.aliases),
                     "fixed_versions": list(f.fixed_versions),
                     "severity": f.severity.score if f.severity else None,
-                    "kev": self.is_kev(f.aliases),
-                    "epss": self.epss_of(f.aliases),
+                    "kev": self.is_kev((*f.aliases, *self.related_ids(f))),
+                    "epss": self.epss_of((*f.aliases, *self.related_ids(f))),
                 }
             )
         rows.sort(key=lambda r: (r["purl"] or "", r["advisory_id"], r["name"], r["version"]))

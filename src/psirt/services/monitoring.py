@@ -157,7 +157,7 @@ def kev_listings(session: Session, new_kev: set[str]) -> int:
     n = 0
     now = dt.datetime.now(dt.UTC)
     for f in session.scalars(select(m.Finding).where(m.Finding.status == "active")):
-        listed = sorted(new_kev & {f.advisory_id, *f.aliases})
+        listed = sorted(new_kev & {f.advisory_id, *f.aliases, *f.related})
         if not listed:
             continue
         session.add(

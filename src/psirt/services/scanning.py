@@ -132,6 +132,7 @@ def reconcile(
             matched.add(hit.id)
             hit.last_seen = now
             hit.aliases = list(f.aliases)
+            hit.related = list(kb.related_ids(f))
             hit.fixed_versions = list(f.fixed_versions)
             hit.severity = severity
             if hit.advisory_id != f.advisory_id:
@@ -148,6 +149,7 @@ def reconcile(
             component_id=row.id,
             advisory_id=f.advisory_id,
             aliases=list(f.aliases),
+            related=list(kb.related_ids(f)),
             fixed_versions=list(f.fixed_versions),
             severity=severity,
             status="active",
@@ -186,7 +188,7 @@ def reconcile(
                         "product": outcome.product,
                         "release": release.version,
                         "status": release.status,
-                        "kev": kb.is_kev(finding.aliases),
+                        "kev": kb.is_kev([*finding.aliases, *finding.related]),
                     },
                 )
             )

@@ -205,6 +205,7 @@ class Finding(Base):
     component_id: Mapped[int] = mapped_column(ForeignKey("components.id"), index=True)
     advisory_id: Mapped[str] = mapped_column(String(200), index=True)
     aliases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    related: Mapped[list[Any]] = mapped_column(JSON, default=list)
     fixed_versions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     severity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | retracted

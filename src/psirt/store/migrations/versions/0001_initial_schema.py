@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:07:41.176203
+Create Date: 2026-11-28 01:10:24.783385
 """
 
 from __future__ import annotations
@@ -247,6 +247,7 @@ def upgrade() -> None:
         sa.Column("component_id", sa.Integer(), nullable=False),
         sa.Column("advisory_id", sa.String(length=200), nullable=False),
         sa.Column("aliases", sa.JSON(), nullable=False),
+        sa.Column("related", sa.JSON(), nullable=False),
         sa.Column("fixed_versions", sa.JSON(), nullable=False),
         sa.Column("severity", sa.String(length=200), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),

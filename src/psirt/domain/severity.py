@@ -1,0 +1,37 @@
+"""Readable severities from CVSS vectors and database labels."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cvss import CVSS2, CVSS3, CVSS4
+from cvss.exceptions import CVSSError
+
+
+@lru_cache(maxsize=4096)
+def cvss_score(vector: str) -> tuple[float, str] | None:
+    """(base score, rating) of a CVSS v2, v3.x or v4.0 vector; None when it is not one."""
+    try:
+        if vector.startswith("CVSS:4.0/"):
+            c4 = CVSS4(vector)
+            return float(c4.base_score), str(c4.severity).upper()
+        if vector.startswith("CVSS:3."):
+            c3 = CVSS3(vector)
+            return float(c3.base_score), str(c3.severities()[0]).upper()
+        if "AV:" in vector and "Au:" in vector:
+            c2 = CVSS2(vector)
+            score = float(c2.base_score)
+            return score, ("HIGH" if score >= 7 else "MEDIUM" if score >= 4 else "LOW")
+    except (CVSSError, ValueError, KeyError, IndexError):
+        return None
+    return None
+
+
+def severity_label(value: str | None) -> str | None:
+    """``"9.8 CRITICAL"`` for a CVSS vector, the label itself for a database severity."""
+    if not value:
+        return None
+    scored = cvss_score(value)
+    if scored is None:
+        return value
+    return f"{scored[0]:.1f} {scored[1]}"
