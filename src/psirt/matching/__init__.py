@@ -11,23 +11,27 @@ from __future__ import annotations
 from psirt.matching.aliases import AliasGroup, alias_groups, primary_id
 from psirt.matching.index import (
     AdvisoryIndex,
+    ComponentMatch,
     Finding,
     MatchResult,
     PackageKey,
     Severity,
     UnknownEcosystemReport,
+    Vulnerability,
     to_json_dict,
 )
 from psirt.matching.osv import affected
 
 __all__ = [
     "AdvisoryIndex",
+    "ComponentMatch",
     "AliasGroup",
     "Finding",
     "MatchResult",
     "PackageKey",
     "Severity",
     "UnknownEcosystemReport",
+    "Vulnerability",
     "affected",
     "alias_groups",
     "primary_id",

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -73,16 +73,37 @@ class Severity:
 
 
 @dataclass(frozen=True, slots=True)
+class Vulnerability:
+    """One alias group as it applies to one package (shared by all its findings)."""
+
+    advisory_id: str  # primary id of the alias group
+    aliases: tuple[str, ...]  # every id of the group, sorted
+    fixed_versions: tuple[str, ...]  # sorted by the ecosystem's ordering
+    severity: Severity | None
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentMatch:
+    """A component and the vulnerabilities (one per alias group) that affect it."""
+
+    purl: str
+    name: str
+    version: str
+    ecosystem: str  # OSV ecosystem of the component, e.g. "PyPI", "AlmaLinux:9"
+    vulnerabilities: tuple[Vulnerability, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One component affected by one vulnerability (one alias group)."""
 
     purl: str
     name: str
     version: str
-    ecosystem: str  # OSV ecosystem of the component, e.g. "PyPI", "AlmaLinux:9"
-    advisory_id: str  # primary id of the alias group
-    aliases: tuple[str, ...]  # every id of the group, sorted
-    fixed_versions: tuple[str, ...]  # sorted by the ecosystem's ordering
+    ecosystem: str
+    advisory_id: str
+    aliases: tuple[str, ...]
+    fixed_versions: tuple[str, ...]
     severity: Severity | None
 
 
@@ -98,10 +119,28 @@ class UnknownEcosystemReport:
 @dataclass(frozen=True, slots=True)
 class MatchResult:
     components: int
-    findings: tuple[Finding, ...]
+    matches: tuple[ComponentMatch, ...]  # affected components, in input order
     unknown_ecosystems: tuple[UnknownEcosystemReport, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (purl, reason) of components not matched
     without_purl: int = 0  # components with no purl (left to the CPE matcher)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """One finding per (component, alias group), in input order."""
+        return tuple(
+            Finding(
+                m.purl,
+                m.name,
+                m.version,
+                m.ecosystem,
+                v.advisory_id,
+                v.aliases,
+                v.fixed_versions,
+                v.severity,
+            )
+            for m in self.matches
+            for v in m.vulnerabilities
+        )
 
 
 # --- range -> intervals -----------------------------------------------------------------
@@ -256,6 +295,7 @@ class _Target:
     skip_reason: str | None
     unknown_base: str | None  # base ecosystem without a known ordering
     rpm: bool
+    memo: dict[tuple[str, ...], tuple[Vulnerability, ...]] = field(default_factory=dict)
 
 
 # --- the index --------------------------------------------------------------------------
@@ -273,8 +313,8 @@ class AdvisoryIndex:
         self._withdrawn: set[str] = set()
         self._groups: dict[str, AliasGroup] = {}
         self._targets: dict[tuple[str, str], _Target] = {}
-        self._fixed_cache: dict[tuple[PackageKey, str | None, str], tuple[str, ...]] = {}
-        self._severity_cache: dict[tuple[PackageKey, str], Severity | None] = {}
+        # (package, release) -> any id of a group -> the group's Vulnerability there
+        self._vuln_cache: dict[tuple[PackageKey, str | None], dict[str, Vulnerability]] = {}
         self._intern: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.update(advisories)
 
@@ -304,8 +344,7 @@ class AdvisoryIndex:
             self._build_tables(key)
         self._groups = alias_groups(self._advisories.values())
         self._targets.clear()
-        self._fixed_cache.clear()
-        self._severity_cache.clear()
+        self._vuln_cache.clear()
         return touched
 
     def _file(self, adv: Advisory, *, remove: bool) -> set[PackageKey]:
@@ -451,12 +490,11 @@ class AdvisoryIndex:
 
     def match(self, components: Iterable[Component]) -> MatchResult:
         """Findings for every component with a purl, one per (component, alias group)."""
-        findings: list[Finding] = []
+        matches: list[ComponentMatch] = []
         skipped: list[tuple[str, str]] = []
         unknown_components: dict[str, int] = {}
         count = without_purl = 0
         targets = self._targets
-        groups = self._groups
         for component in components:
             count += 1
             purl = component.purl
@@ -483,7 +521,7 @@ class AdvisoryIndex:
                     continue
             if epoch and target.rpm and ":" not in version:
                 version = f"{epoch}:{version}"
-            hits: tuple[str, ...] | list[str] = ()
+            hits: tuple[str, ...] = ()
             for table in target.tables:
                 if table.sort_key is None:
                     found = table.exact.get(version, ())
@@ -492,27 +530,14 @@ class AdvisoryIndex:
                         bisect_right(table.bounds, (1, table.sort_key(version), 1))
                     ]
                 if found:
-                    hits = found if not hits else [*hits, *found]
+                    hits = found if not hits else hits + found
             if not hits:
                 continue
-            seen: set[str] = set()
-            for vuln_id in hits:
-                group = groups[vuln_id]
-                if group.primary in seen:
-                    continue
-                seen.add(group.primary)
-                findings.append(
-                    Finding(
-                        purl=purl,
-                        name=component.name or key[1],
-                        version=version,
-                        ecosystem=target.ecosystem,
-                        advisory_id=group.primary,
-                        aliases=group.ids,
-                        fixed_versions=self._fixed_versions(target, group),
-                        severity=self._severity(target, group),
-                    )
-                )
+            found_vulns = target.memo.get(hits)
+            if found_vulns is None:
+                found_vulns = target.memo[hits] = self._vulnerabilities(target, hits)
+            name = component.name or key[1]
+            matches.append(ComponentMatch(purl, name, version, target.ecosystem, found_vulns))
         unknown = self.unknown_ecosystems
         reports = tuple(
             UnknownEcosystemReport(eco, tuple(sorted(unknown.get(eco, ()))), n)
@@ -520,48 +545,58 @@ class AdvisoryIndex:
         )
         return MatchResult(
             components=count,
-            findings=tuple(findings),
+            matches=tuple(matches),
             unknown_ecosystems=reports,
             skipped=tuple(skipped),
             without_purl=without_purl,
         )
 
+    def _vulnerabilities(self, target: _Target, hits: tuple[str, ...]) -> tuple[Vulnerability, ...]:
+        assert target.key is not None
+        release = target.ecosystem.partition(":")[2] or None
+        known = self._vuln_cache.setdefault((target.key, release), {})
+        found: dict[str, Vulnerability] = {}
+        for vuln_id in hits:
+            vuln = known.get(vuln_id)
+            if vuln is None:
+                group = self._groups[vuln_id]
+                vuln = Vulnerability(
+                    group.primary,
+                    group.ids,
+                    self._fixed_versions(target.key, release, target.ecosystem, group),
+                    self._severity(target.key, group),
+                )
+                for member in group.ids:
+                    known[member] = vuln
+            found[vuln.advisory_id] = vuln
+        return tuple(found[p] for p in sorted(found))
+
     def _group_entries(self, key: PackageKey, group: AliasGroup) -> list[_Entry]:
         by_id = self._entries.get(key, {})
         return [e for vuln_id in group.ids for e in by_id.get(vuln_id, ())]
 
-    def _fixed_versions(self, target: _Target, group: AliasGroup) -> tuple[str, ...]:
-        assert target.key is not None
-        release = target.ecosystem.partition(":")[2] or None
-        cache_key = (target.key, release, group.primary)
-        cached = self._fixed_cache.get(cache_key)
-        if cached is not None:
-            return cached
+    def _fixed_versions(
+        self, key: PackageKey, release: str | None, ecosystem: str, group: AliasGroup
+    ) -> tuple[str, ...]:
+        """Fixed versions named for this package (and release) by any record of the group."""
         fixed: set[str] = set()
-        for entry in self._group_entries(target.key, group):
+        for entry in self._group_entries(key, group):
             if entry.release is not None and entry.release != release:
                 continue
             for range_ in entry.package.ranges:
                 if range_.type is not RangeType.GIT:
                     fixed.update(e.value for e in range_.events if e.kind == FIXED)
-        eco_key = ecosystem_sort_key(target.ecosystem)
+        eco_key = ecosystem_sort_key(ecosystem)
         if eco_key is None:
-            result = tuple(sorted(fixed))
-        else:
-            result = tuple(sorted(fixed, key=lambda v: (eco_key(v), v)))
-        self._fixed_cache[cache_key] = result
-        return result
+            return tuple(sorted(fixed))
+        return tuple(sorted(fixed, key=lambda v: (eco_key(v), v)))
 
-    def _severity(self, target: _Target, group: AliasGroup) -> Severity | None:
+    def _severity(self, key: PackageKey, group: AliasGroup) -> Severity | None:
         """Best severity: CVSS v4, then v3, then v2, then other typed scores, then a
         database label; package-level scores before record-level ones, the primary
         record before the others."""
-        assert target.key is not None
-        cache_key = (target.key, group.primary)
-        if cache_key in self._severity_cache:
-            return self._severity_cache[cache_key]
         candidates: list[tuple[int, int, int, str, str]] = []
-        entries = self._group_entries(target.key, group)
+        entries = self._group_entries(key, group)
         order = sorted(
             (a for a in (self._advisories.get(i) for i in group.ids) if a is not None),
             key=lambda a: (a.id != group.primary, a.id),
@@ -576,9 +611,7 @@ class AdvisoryIndex:
             if adv.database_severity:
                 candidates.append((9, 2, n, "DATABASE", adv.database_severity))
         best = min(candidates, default=None)
-        result = Severity(best[3], best[4]) if best else None
-        self._severity_cache[cache_key] = result
-        return result
+        return Severity(best[3], best[4]) if best else None
 
 
 def to_json_dict(
@@ -590,7 +623,7 @@ def to_json_dict(
     the largest EPSS score of the group's ids, or null when none has one.
     """
     rows = []
-    for f in sorted(result.findings, key=lambda f: (f.purl, f.advisory_id)):
+    for f in sorted(result.findings, key=lambda f: (f.purl, f.advisory_id, f.version)):
         scores = [epss[i] for i in f.aliases if i in epss]
         rows.append(
             {
@@ -611,11 +644,13 @@ def to_json_dict(
 
 __all__ = [
     "AdvisoryIndex",
+    "ComponentMatch",
     "Finding",
     "MatchResult",
     "PackageKey",
     "Severity",
     "UnknownEcosystemReport",
+    "Vulnerability",
     "range_intervals",
     "to_json_dict",
 ]
