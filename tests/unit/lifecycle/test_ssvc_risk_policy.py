@@ -162,7 +162,7 @@ def test_adjustments_and_rule_reported() -> None:
     assert r.status is RiskControlStatus.UNCONTROLLED
     controls = ("physical access", "mTLS")
     r = evaluate(
-        RiskInputs(Exploitability.HIGH, HarmSeverity.CRITICAL, (), False, False, None, controls),
+        RiskInputs(Exploitability.HIGH, HarmSeverity.CRITICAL, False, False, False, None, controls),
         m,
     )
     assert r.exploitability is Exploitability.LOW and r.status is RiskControlStatus.CONTROLLED
