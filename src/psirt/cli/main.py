@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from psirt import __version__
@@ -64,14 +63,19 @@ commands_demo.register(app)
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; psirt's own errors become one line on stderr and exit code 2 (1 for audit)."""
     try:
-        app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # Without standalone mode click returns the code of a typer.Exit instead of raising it.
+        code = app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err("aborted")
         return 130
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err(f"psirt: {exc}")
         return 2
     except IntegrityError as exc:
         err(f"psirt: {exc}")
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         name = getattr(exc, "filename", None)
         err(f"psirt: {name + ': ' if name else ''}{exc.strerror or exc}")
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

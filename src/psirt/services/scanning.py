@@ -46,8 +46,7 @@ def kev_ids(session: Session) -> set[str]:
 
 
 def epss_scores(session: Session) -> dict[str, float]:
-    rows = session.execute(select(m.EpssScore.cve_id, m.EpssScore.epss)).tuples()
-    return dict(rows.all())
+    return {row[0]: row[1] for row in session.execute(select(m.EpssScore.cve_id, m.EpssScore.epss))}
 
 
 def load_knowledge(session: Session, advisories: list[Advisory] | None = None) -> KnowledgeBase:

@@ -1,0 +1,193 @@
+"""The psirt command end to end, on a throw-away SQLite store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from psirt.cli.main import main
+from tests.conftest import ASSETS
+
+CLI = ASSETS / "cli"
+TABLES = (
+    "products",
+    "releases",
+    "sbom_documents",
+    "components",
+    "advisories",
+    "findings",
+    "audit_events",
+    "feed_snapshots",
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'psirt.db'}"
+    monkeypatch.setenv("PSIRT_DATABASE_URL", url)
+    monkeypatch.setenv("PSIRT_USER", "alice")
+    assert main(["init"]) == 0
+    return url
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        result = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+    engine.dispose()
+    return result
+
+
+def _portfolio(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "product", "add", "Gateway")[0] == 0
+    assert run(capsys, "release", "add", "1.0", "-p", "Gateway", "--status", "fielded")[0] == 0
+    code, out, _ = run(
+        capsys, "sbom", "import", str(CLI / "gateway.cdx.json"), "-p", "Gateway", "-r", "1.0"
+    )
+    assert code == 0, out
+    assert "2 components imported" in out
+
+
+def test_import_scan_and_list(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _portfolio(capsys)
+    code, out, _ = run(capsys, "feed", "import", str(CLI / "PYSEC-2019-79.json"), "-f", "json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["imported"] == 1
+    assert summary["rematch"]["new_findings"] == 1
+    assert summary["rematch"]["events"] == 1  # a fielded release became affected
+    code, out, _ = run(capsys, "findings", "list", "-f", "json")
+    assert code == 0
+    findings = json.loads(out)
+    assert [(f["component"], f["version"], f["advisory_id"]) for f in findings] == [
+        ("django", "2.2.0", "CVE-2019-12308")
+    ]
+    assert findings[0]["aliases"] == ["CVE-2019-12308", "GHSA-7rp2-fm2h-wchj", "PYSEC-2019-79"]
+    assert findings[0]["fixed_versions"] == ["1.11.21", "2.1.9", "2.2.2"]
+    # Re-importing the same SBOM changes nothing; a re-scan keeps the finding.
+    code, out, _ = run(
+        capsys, "sbom", "import", str(CLI / "gateway.cdx.json"), "-p", "Gateway", "-r", "1.0"
+    )
+    assert "nothing changed" in out
+    code, out, _ = run(capsys, "scan", "-p", "Gateway", "-r", "1.0", "-f", "json")
+    assert json.loads(out)[0]["unchanged"] == 1
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "chain intact" in out
+
+
+def test_match_is_stateless_and_exits_1_on_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "match",
+        str(CLI / "gateway.cdx.json"),
+        "--advisories",
+        str(CLI / "PYSEC-2019-79.json"),
+        "-f",
+        "json",
+    )
+    assert code == 1
+    value = json.loads(out)
+    assert value["components"] == 2
+    assert [(f["purl"], f["advisory_id"]) for f in value["findings"]] == [
+        ("pkg:pypi/django@2.2.0", "CVE-2019-12308")
+    ]
+    assert set(value["findings"][0]) == {
+        "purl",
+        "name",
+        "version",
+        "ecosystem",
+        "advisory_id",
+        "aliases",
+        "fixed_versions",
+        "severity",
+        "kev",
+        "epss",
+    }
+
+
+@pytest.mark.parametrize(
+    ("asset", "message"),
+    [
+        ("truncated.cdx.json", "truncated.cdx.json: line "),
+        ("wrong-type.cdx.json", "wrong-type.cdx.json: components[0].purl"),
+    ],
+)
+def test_malformed_sbom_exits_2_and_writes_nothing(
+    db: str, capsys: pytest.CaptureFixture[str], asset: str, message: str
+) -> None:
+    _portfolio(capsys)
+    before = counts(db)
+    code, out, err = run(capsys, "sbom", "import", str(CLI / asset), "-p", "Gateway", "-r", "1.0")
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert counts(db) == before
+
+
+def test_malformed_feed_file_exits_2_and_writes_nothing(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _portfolio(capsys)
+    before = counts(db)
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"id": "OSV-1", "affected": [')
+    code, _, err = run(capsys, "feed", "import", str(CLI / "PYSEC-2019-79.json"), str(bad))
+    assert code == 2
+    assert str(bad) in err and "line 1" in err
+    assert counts(db) == before
+
+
+def test_audit_verify_catches_direct_sql_edit(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _portfolio(capsys)
+    engine = create_engine(db)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE products SET name = 'Renamed' WHERE name = 'Gateway'"))
+    engine.dispose()
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 1
+    assert "audit chain broken at event 1 (product 1)" in err
+
+
+def test_user_mistakes_exit_2_without_traceback(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "release", "add", "1.0", "-p", "Nope")
+    assert code == 2 and "product 'Nope' does not exist" in err
+    code, _, err = run(capsys, "sbom", "import", "/nonexistent.json", "-p", "x", "-r", "1")
+    assert code == 2 and "/nonexistent.json" in err
+    code, _, err = run(capsys, "findings", "list", "--format", "yaml")
+    assert code == 2
+
+
+def test_uninitialised_database_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PSIRT_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    code, _, err = run(capsys, "product", "list")
+    assert code == 2 and "psirt init" in err
+
+
+def test_demo_runs_on_bundled_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PSIRT_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "CVE-2023-4863" in out  # libwebp in the patient monitor, KEV-listed
+    assert "chain intact" in out
+    code, out, _ = run(capsys, "findings", "list", "--kev", "-f", "json")
+    kev = {(f["product"], f["component"]) for f in json.loads(out)}
+    assert ("Patient Monitor PM-8", "libwebp") in kev
+    assert ("Imaging Workstation", "glibc") in kev
+    # Running the demo again changes nothing.
+    code, out, _ = run(capsys, "demo")
+    assert code == 0 and "loaded 0 products, 0 releases, 0 SBOMs" in out
