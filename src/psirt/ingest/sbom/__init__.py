@@ -28,7 +28,7 @@ from psirt.ingest.sbom import (
     spdx_xml,
     spdx_yaml,
 )
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_json
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_json
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -94,10 +94,11 @@ def detect(data: bytes, source: str) -> tuple[SbomFormat, Serialization, str]:
 def parse_sbom(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     """Detect the format of ``data`` and parse it with the registered parser."""
     check_size(data, source, max_bytes)
-    found, decoded = _sniff(data, source)
-    key = (found.format, found.serialization)
-    if decoded is not None:
-        return _FROM_JSON[key](decoded, source=source)
+    with gc_paused():
+        found, decoded = _sniff(data, source)
+        key = (found.format, found.serialization)
+        if decoded is not None:
+            return _FROM_JSON[key](decoded, source=source)
     return PARSERS[key](data, source=source, max_bytes=max_bytes)
 
 

@@ -33,6 +33,7 @@ from psirt.ingest.sbom._common import (
     JsonObject,
     check_size,
     cpe_problem,
+    gc_paused,
     item_obj,
     item_str,
     load_json,
@@ -53,7 +54,8 @@ SERIALIZATION = Serialization.JSON
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    return from_document(load_json(data, source), source=source)
+    with gc_paused():
+        return from_document(load_json(data, source), source=source)
 
 
 def is_cyclonedx(doc: Any) -> bool:
@@ -148,69 +150,99 @@ class _Reader:
                 self.components(nested, f"{where}.components", component.ref or None, out)
 
     def component(self, obj: JsonObject, where: str, parent: str | None) -> Component:
+        # Hot loop: read each field with one dict lookup and one type test; the checking
+        # helpers (which build error paths) only run when a value is not a plain string.
         source = self.source
-        name = obj.get("name")
+        get = obj.get
+        name = get("name")
         if type(name) is not str:
             if name is not None:
                 item_str(name, source, f"{where}.name")
             self.problems.append(f"{where}.name: missing")
             name = ""
-        purl = opt_str(obj, "purl", source, where)
-        if purl is not None and (why := purl_problem(purl)) is not None:
-            self.problems.append(f"{where}.purl: {why}: {purl!r}")
-        cpe = opt_str(obj, "cpe", source, where)
-        if cpe is not None and (why := cpe_problem(cpe)) is not None:
-            self.problems.append(f"{where}.cpe: {why}: {cpe!r}")
-        swid_obj = opt_obj(obj, "swid", source, where)
-        swid = opt_str(swid_obj, "tagId", source, f"{where}.swid") if swid_obj else None
+        version = get("version", "")
+        if type(version) is not str:
+            version = opt_str(obj, "version", source, where) or ""
+        ref = get("bom-ref", "")
+        if type(ref) is not str:
+            ref = opt_str(obj, "bom-ref", source, where) or ""
+        kind = get("type", "library")
+        if type(kind) is not str:
+            kind = opt_str(obj, "type", source, where) or "library"
+        group = get("group", "")
+        if type(group) is not str:
+            group = opt_str(obj, "group", source, where) or ""
+        purl = get("purl")
+        if purl is not None:
+            if type(purl) is not str:
+                item_str(purl, source, f"{where}.purl")
+            if (why := purl_problem(purl)) is not None:
+                self.problems.append(f"{where}.purl: {why}: {purl!r}")
+        cpe = get("cpe")
+        if cpe is not None:
+            if type(cpe) is not str:
+                item_str(cpe, source, f"{where}.cpe")
+            if (why := cpe_problem(cpe)) is not None:
+                self.problems.append(f"{where}.cpe: {why}: {cpe!r}")
+        swid = None
+        if "swid" in obj:
+            swid_obj = opt_obj(obj, "swid", source, where)
+            swid = opt_str(swid_obj, "tagId", source, f"{where}.swid") if swid_obj else None
 
         hashes: tuple[Hash, ...] = ()
-        raw_hashes = obj.get("hashes")
-        if raw_hashes:
+        raw = get("hashes")
+        if raw:
             hashes = self.hashes(opt_list(obj, "hashes", source, where), f"{where}.hashes")
         licenses: tuple[str, ...] = ()
-        raw_licenses = obj.get("licenses")
-        if raw_licenses:
+        raw = get("licenses")
+        if raw:
             licenses = self.licenses(opt_list(obj, "licenses", source, where), f"{where}.licenses")
         properties: tuple[tuple[str, str], ...] = ()
         item_class = support_end = None
-        raw_props = obj.get("properties")
-        if raw_props:
+        raw = get("properties")
+        if raw:
             properties = self.properties(
                 opt_list(obj, "properties", source, where), f"{where}.properties"
             )
             item_class, support_end = support_from_properties(properties)
 
-        supplier = self.entity_name(obj, "supplier", where) or self.entity_name(
-            obj, "manufacturer", where
-        )
-        if supplier is None:
-            supplier = opt_str(obj, "publisher", source, where)
-        author = opt_str(obj, "author", source, where)
-        if author is None and obj.get("authors"):
-            names = []
-            for j, raw in enumerate(opt_list(obj, "authors", source, where)):
-                entry = item_obj(raw, source, f"{where}.authors[{j}]")
-                names.append(opt_str(entry, "name", source, f"{where}.authors[{j}]") or "")
-            author = ", ".join(n for n in names if n) or None
+        supplier = None
+        raw = get("supplier")
+        if type(raw) is dict and type(raw.get("name")) is str:
+            supplier = raw["name"]
+        elif raw is not None or "manufacturer" in obj or "publisher" in obj:
+            supplier = (
+                self.entity_name(obj, "supplier", where)
+                or self.entity_name(obj, "manufacturer", where)
+                or opt_str(obj, "publisher", source, where)
+            )
+        author = None
+        if "author" in obj or "authors" in obj:
+            author = opt_str(obj, "author", source, where)
+            if author is None and get("authors"):
+                names = []
+                for j, entry in enumerate(opt_list(obj, "authors", source, where)):
+                    at = f"{where}.authors[{j}]"
+                    names.append(opt_str(item_obj(entry, source, at), "name", source, at) or "")
+                author = ", ".join(n for n in names if n) or None
 
         return Component(
-            name=name,
-            version=opt_str(obj, "version", source, where) or "",
-            ref=opt_str(obj, "bom-ref", source, where) or "",
-            type=opt_str(obj, "type", source, where) or "library",
-            group=opt_str(obj, "group", source, where) or "",
-            purl=purl,
-            cpe=cpe,
-            swid=swid,
-            supplier=supplier,
-            author=author,
-            hashes=hashes,
-            licenses=licenses,
-            properties=properties,
-            item_class=item_class,
-            support_end=support_end,
-            parent_ref=parent,
+            name,
+            version,
+            ref,
+            kind,
+            group,
+            purl,
+            cpe,
+            swid,
+            supplier,
+            author,
+            hashes,
+            licenses,
+            properties,
+            item_class,
+            support_end,
+            parent,
         )
 
     def entity_name(self, obj: JsonObject, key: str, where: str) -> str | None:
@@ -223,6 +255,11 @@ class _Reader:
         source = self.source
         out = []
         for i, item in enumerate(raw):
+            if type(item) is dict:
+                alg, content = item.get("alg"), item.get("content")
+                if type(alg) is str and type(content) is str:
+                    out.append(make_hash(alg, content))
+                    continue
             entry = item_obj(item, source, f"{path}[{i}]")
             alg = opt_str(entry, "alg", source, f"{path}[{i}]")
             content = opt_str(entry, "content", source, f"{path}[{i}]")
@@ -234,6 +271,11 @@ class _Reader:
         source = self.source
         out = []
         for i, item in enumerate(raw):
+            if type(item) is dict and len(item) == 1:  # fast path: {"license": {"id": ...}}
+                lic = item.get("license")
+                if type(lic) is dict and type(value := lic.get("id") or lic.get("name")) is str:
+                    out.append(value)
+                    continue
             where = f"{path}[{i}]"
             entry = item_obj(item, source, where)
             expression = opt_str(entry, "expression", source, where)

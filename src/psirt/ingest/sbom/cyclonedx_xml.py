@@ -25,6 +25,7 @@ from psirt.ingest.sbom._common import (
     DEFAULT_MAX_BYTES,
     check_size,
     cpe_problem,
+    gc_paused,
     load_xml,
     make_hash,
     parse_datetime,
@@ -42,7 +43,8 @@ _DEPENDENCY_GRAPH_NS = "http://cyclonedx.org/schema/ext/dependency-graph/1.0"
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    return from_element(load_xml(data, source), source=source)
+    with gc_paused():
+        return from_element(load_xml(data, source), source=source)
 
 
 def spec_version_of(root: Element) -> str | None:

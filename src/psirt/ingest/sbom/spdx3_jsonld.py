@@ -26,6 +26,7 @@ from psirt.ingest.sbom._common import (
     JsonObject,
     check_size,
     cpe_problem,
+    gc_paused,
     item_obj,
     item_str,
     load_json,
@@ -61,7 +62,8 @@ def is_spdx3(doc: Any) -> bool:
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    return from_document(load_json(data, source), source=source)
+    with gc_paused():
+        return from_document(load_json(data, source), source=source)
 
 
 def _type(element: JsonObject) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_json
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_json
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.JSON
@@ -14,7 +14,8 @@ SERIALIZATION = Serialization.JSON
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    return from_document(load_json(data, source), source=source)
+    with gc_paused():
+        return from_document(load_json(data, source), source=source)
 
 
 def from_document(doc: Any, *, source: str) -> ParsedSbom:

@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_xml
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_xml
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.RDF_XML
@@ -53,15 +53,16 @@ class _Node:
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    root = load_xml(data, source)
-    if root.tag != RDF + "RDF":
-        raise InputError(source, "/", f"root element {root.tag!r} is not rdf:RDF")
-    graph = _Graph()
-    for child in root:
-        graph.node(child)
-    return _spdx2.from_document(
-        graph.to_json_shape(source), source=source, serialization=SERIALIZATION
-    )
+    with gc_paused():
+        root = load_xml(data, source)
+        if root.tag != RDF + "RDF":
+            raise InputError(source, "/", f"root element {root.tag!r} is not rdf:RDF")
+        graph = _Graph()
+        for child in root:
+            graph.node(child)
+        return _spdx2.from_document(
+            graph.to_json_shape(source), source=source, serialization=SERIALIZATION
+        )
 
 
 def _fragment(uri: str) -> str:

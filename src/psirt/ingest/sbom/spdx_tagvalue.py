@@ -14,7 +14,7 @@ from typing import Any
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.TAG_VALUE
@@ -40,12 +40,13 @@ _DOCUMENT_FIELDS = {
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"byte {exc.start}", "not UTF-8 text") from None
-    doc = to_json_shape(text, source)
-    return _spdx2.from_document(doc, source=source, serialization=SERIALIZATION)
+    with gc_paused():
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(source, f"byte {exc.start}", "not UTF-8 text") from None
+        doc = to_json_shape(text, source)
+        return _spdx2.from_document(doc, source=source, serialization=SERIALIZATION)
 
 
 def tag_values(text: str, source: str) -> Iterator[tuple[int, str, str]]:

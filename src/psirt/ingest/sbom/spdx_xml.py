@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_xml
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_xml
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.XML
@@ -49,10 +49,11 @@ _ARRAYS = frozenset(
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    root = load_xml(data, source)
-    if _local(root.tag) != ROOT:
-        raise InputError(source, "/", f"root element {root.tag!r} is not an SPDX <Document>")
-    return _spdx2.from_document(to_json_shape(root), source=source, serialization=SERIALIZATION)
+    with gc_paused():
+        root = load_xml(data, source)
+        if _local(root.tag) != ROOT:
+            raise InputError(source, "/", f"root element {root.tag!r} is not an SPDX <Document>")
+        return _spdx2.from_document(to_json_shape(root), source=source, serialization=SERIALIZATION)
 
 
 def _local(tag: str) -> str:

@@ -9,7 +9,7 @@ import yaml
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.YAML
@@ -30,7 +30,8 @@ def load_yaml(data: bytes, source: str) -> Any:
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
-    return from_document(_stringify_dates(load_yaml(data, source)), source=source)
+    with gc_paused():
+        return from_document(_stringify_dates(load_yaml(data, source)), source=source)
 
 
 def from_document(doc: Any, *, source: str) -> ParsedSbom:
