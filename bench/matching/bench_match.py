@@ -10,7 +10,6 @@ bench/matching/RESULTS.md).
 from __future__ import annotations
 
 import gc
-import json
 import platform
 import resource
 import sys
@@ -208,7 +207,6 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
-    json.dumps(rows)
 
 
 if __name__ == "__main__":
