@@ -8,8 +8,12 @@ from pathlib import Path
 import typer
 
 from psirt.cli.context import STATE
-from psirt.cli.output import OutputFormat, emit_json, err, progress_bar
+from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
 from psirt.domain.sbom import ItemClass
+from psirt.errors import InputError
+from psirt.ingest.sbom import diff as sbom_diff_mod
+from psirt.ingest.sbom import quality
+from psirt.ingest.sbom import validate as sbom_validation
 from psirt.services import feeds as feed_service
 from psirt.services import sboms
 
@@ -96,6 +100,207 @@ def sbom_support(
             support_end=end,
         )
     typer.echo(f"support recorded for {n} component(s) named {component!r}")
+
+
+def _read(file: Path) -> bytes:
+    if not file.is_file():
+        raise InputError(str(file), None, "no such file")
+    return file.read_bytes()
+
+
+@sbom_app.command("inspect")
+def sbom_inspect(
+    file: Path = typer.Argument(..., help="SBOM file."), fmt: OutputFormat = FORMAT
+) -> None:
+    """Format, version and counts of an SBOM."""
+    _data, parsed = sboms.read_sbom_file(file)
+    value = {
+        "format": str(parsed.format),
+        "spec_version": parsed.spec_version,
+        "serialization": str(parsed.serialization),
+        "components": len(parsed.components),
+        "with_purl": parsed.with_purl,
+        "with_cpe": parsed.with_cpe,
+        "dependencies": parsed.dependency_count,
+    }
+    if fmt is OutputFormat.JSON:
+        emit_json(value)
+        return
+    emit(
+        fmt,
+        [{"field": k, "value": v} for k, v in value.items()],
+        [("field", ""), ("value", "")],
+        title=str(file),
+    )
+    for problem in parsed.problems:
+        err(f"warning: {problem}")
+
+
+@sbom_app.command("validate")
+def sbom_validate(
+    file: Path = typer.Argument(..., help="SBOM file."), fmt: OutputFormat = FORMAT
+) -> None:
+    """Validate against the official schema: exit 0 when valid, 2 with the errors when not."""
+    errors = sbom_validation.validate(_read(file), source=str(file))
+    if fmt is OutputFormat.JSON:
+        emit_json(
+            {
+                "file": str(file),
+                "valid": not errors,
+                "errors": [{"location": e.pointer_or_line, "message": e.message} for e in errors],
+            }
+        )
+    elif not errors:
+        typer.echo(f"{file}: valid")
+    else:
+        for e in errors:
+            err(f"{file}: {e.pointer_or_line}: {e.message}")
+    if errors:
+        raise typer.Exit(2)
+
+
+def _quality_rows(report: quality.QualityReport) -> list[dict[str, object]]:
+    return [
+        {
+            "ref": row.ref,
+            "name": row.name,
+            "version": row.version,
+            "supplier": row.supplier,
+            "unique_identifier": row.unique_identifier,
+            "dependency": row.dependency,
+            "level_of_support": row.level_of_support,
+            "end_of_support": row.end_of_support,
+            "missing": list(row.missing),
+        }
+        for row in report.components
+    ]
+
+
+@sbom_app.command("quality")
+def sbom_quality(
+    file: Path | None = typer.Argument(None, help="SBOM file (or give --product and --release)."),
+    product: str | None = typer.Option(None, "--product", "-p"),
+    release: str | None = typer.Option(None, "--release", "-r"),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """NTIA minimum elements and FDA support expectations, per component and as a score."""
+    if file is not None:
+        _data, parsed = sboms.read_sbom_file(file)
+        label = str(file)
+    elif product and release:
+        with STATE.store().reader() as s:
+            parsed = sboms.stored_sbom(s, product=product, version=release)
+        label = f"{product} {release}"
+    else:
+        raise typer.BadParameter("give an SBOM file, or --product and --release")
+    report = quality.assess(parsed)
+    rows = _quality_rows(report)
+    if fmt is OutputFormat.JSON:
+        emit_json(
+            {
+                "sbom": label,
+                "score": round(report.score, 1),
+                "ntia_score": round(report.ntia_score, 1),
+                "author": report.author,
+                "timestamp": report.timestamp,
+                "missing": report.missing_by_field(),
+                "components": rows,
+            }
+        )
+        return
+    emit(
+        fmt,
+        rows,
+        [
+            ("name", "Component"),
+            ("version", "Version"),
+            ("supplier", "Supplier"),
+            ("unique_identifier", "Identifier"),
+            ("dependency", "Dependency"),
+            ("level_of_support", "Support level"),
+            ("end_of_support", "End of support"),
+            ("missing", "Missing"),
+        ],
+        title=f"{label}: quality",
+    )
+    typer.echo(
+        f"score {report.score:.1f}/100 (NTIA minimum elements {report.ntia_score:.1f}/100); "
+        f"document author: {'yes' if report.author else 'missing'}, "
+        f"timestamp: {'yes' if report.timestamp else 'missing'}"
+    )
+    for name, n in sorted(report.missing_by_field().items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  missing {name}: {n}")
+
+
+@sbom_app.command("diff")
+def sbom_diff(
+    a: str = typer.Argument(..., help="Old SBOM file, or a release version with --product."),
+    b: str = typer.Argument(..., help="New SBOM file, or a release version with --product."),
+    product: str | None = typer.Option(None, "--product", "-p", help="Compare stored releases."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Components added, removed, upgraded, downgraded between two SBOMs or two releases."""
+    if product:
+        with STATE.store().reader() as s:
+            old = sboms.stored_sbom(s, product=product, version=a)
+            new = sboms.stored_sbom(s, product=product, version=b)
+    else:
+        old = sboms.read_sbom_file(Path(a))[1]
+        new = sboms.read_sbom_file(Path(b))[1]
+    d = sbom_diff_mod.diff(old, new)
+    rows: list[dict[str, object]] = []
+    rows += [
+        {"change": "added", "name": c.name, "before": None, "after": c.version, "purl": c.purl}
+        for c in d.added
+    ]
+    rows += [
+        {"change": "removed", "name": c.name, "before": c.version, "after": None, "purl": c.purl}
+        for c in d.removed
+    ]
+    for kind, changes in (
+        ("upgraded", d.upgraded),
+        ("downgraded", d.downgraded),
+        ("changed", d.changed),
+    ):
+        rows += [
+            {
+                "change": kind,
+                "name": ch.after.name,
+                "before": ch.before.version,
+                "after": ch.after.version,
+                "purl": ch.after.purl,
+            }
+            for ch in changes
+        ]
+    if fmt is OutputFormat.JSON:
+        emit_json(
+            {
+                "added": len(d.added),
+                "removed": len(d.removed),
+                "upgraded": len(d.upgraded),
+                "downgraded": len(d.downgraded),
+                "changed": len(d.changed),
+                "unchanged": d.unchanged,
+                "changes": rows,
+            }
+        )
+        return
+    emit(
+        fmt,
+        rows,
+        [
+            ("change", "Change"),
+            ("name", "Component"),
+            ("before", "Before"),
+            ("after", "After"),
+            ("purl", "purl"),
+        ],
+        empty=f"no component changes ({d.unchanged} unchanged)",
+    )
+    typer.echo(
+        f"{len(d.added)} added, {len(d.removed)} removed, {len(d.upgraded)} upgraded, "
+        f"{len(d.downgraded)} downgraded, {len(d.changed)} changed, {d.unchanged} unchanged"
+    )
 
 
 @feed_app.command("import")

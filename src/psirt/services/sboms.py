@@ -4,18 +4,19 @@ release's component list. Re-importing the same document into the same release c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from packageurl import PackageURL
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from psirt.domain.sbom import Component, ItemClass, ParsedSbom
 from psirt.errors import InputError, UnknownEcosystem
 from psirt.ingest.sbom import parse_sbom
+from psirt.ingest.sbom.diff import component_key
 from psirt.services.catalog import get_release
 from psirt.services.feeds import cpe_key
 from psirt.store import audit
@@ -34,16 +35,9 @@ class SbomImportResult:
     problems: tuple[str, ...]
 
 
-def component_key(c: Component | m.Component) -> str:
-    """Identity of a component across versions: its purl without version, else type/group/name."""
-    if c.purl:
-        try:
-            p = PackageURL.from_string(c.purl)
-            return PackageURL(type=p.type, namespace=p.namespace, name=p.name).to_string()
-        except ValueError:
-            pass
-    group = getattr(c, "group", "") or ""
-    return f"{c.type}:{group}/{c.name}".lower()
+def support_key(c: Component | m.Component) -> str:
+    """Identity of a component across SBOM versions (purl without version, else type/name)."""
+    return component_key(Component(name=c.name, type=c.type, purl=c.purl))
 
 
 def match_identity(purl: str | None) -> tuple[str | None, str | None]:
@@ -133,7 +127,7 @@ def import_sbom(
     rows = []
     for c in parsed.components:
         eco, match_name = match_identity(c.purl)
-        override = support.get(component_key(c))
+        override = support.get(support_key(c))
         item_class = c.item_class
         support_end = c.support_end
         if override is not None:
@@ -192,11 +186,11 @@ def set_support(
     comps = [
         c
         for c in session.scalars(select(m.Component).where(m.Component.release_id == release.id))
-        if component in (c.name, c.purl, component_key(c), c.ref)
+        if component in (c.name, c.purl, support_key(c), c.ref)
     ]
     if not comps:
         raise InputError(component, None, f"no component of {product} {version} is named so")
-    key = component_key(comps[0])
+    key = support_key(comps[0])
     row = session.scalar(
         select(m.ComponentSupport).where(
             m.ComponentSupport.product_id == release.product_id,
@@ -219,3 +213,36 @@ def set_support(
     session.flush()
     audit.record_change(session, actor=actor, action="component.support", obj=row, before=before)
     return len(comps)
+
+
+def stored_sbom(session: Session, *, product: str, version: str) -> ParsedSbom:
+    """The release's newest SBOM as stored, with the support levels set in psirt applied."""
+    release = get_release(session, product, version)
+    doc = session.scalar(
+        select(m.SbomDocument)
+        .where(m.SbomDocument.release_id == release.id)
+        .order_by(m.SbomDocument.id.desc())
+        .limit(1)
+    )
+    if doc is None:
+        raise InputError(f"{product} {version}", None, "no SBOM imported for this release")
+    parsed = parse_sbom(doc.content, source=doc.file_name)
+    support = {
+        s.component_key: s
+        for s in session.scalars(
+            select(m.ComponentSupport).where(m.ComponentSupport.product_id == release.product_id)
+        )
+    }
+    if not support:
+        return parsed
+    components = []
+    for c in parsed.components:
+        override = support.get(support_key(c))
+        if override is not None:
+            c = dataclasses.replace(
+                c,
+                item_class=ItemClass(override.item_class) if override.item_class else c.item_class,
+                support_end=override.support_end or c.support_end,
+            )
+        components.append(c)
+    return dataclasses.replace(parsed, components=tuple(components))
