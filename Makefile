@@ -49,3 +49,17 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) var build dist .pytest_cache .mypy_cache .ruff_cache
+
+# psirt's own SAST through its CI gate: ruff's security (S) rules as SARIF, imported into a
+# throw-away SQLite store; fails on a new high or critical finding. The rules pyproject.toml
+# ignores on purpose ([tool.ruff.lint] ignore) are left out here too. Needs 'make install'.
+SAST_IGNORE = $(shell $(BIN)/python -c "import tomllib; print(','.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['ruff']['lint'].get('ignore', [])))")
+.PHONY: sast
+sast:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	export PSIRT_DATABASE_URL="sqlite:///$$tmp/psirt.db" PSIRT_USER=ci; \
+	$(BIN)/ruff check --select S $(if $(SAST_IGNORE),--ignore $(SAST_IGNORE)) --output-format sarif src > "$$tmp/ruff-s.sarif" || true; \
+	$(BIN)/psirt init > /dev/null; \
+	$(BIN)/psirt product add psirt > /dev/null; \
+	$(BIN)/psirt release add dev --product psirt > /dev/null; \
+	$(BIN)/psirt ci check "$$tmp/ruff-s.sarif" --product psirt --release dev --fail-on high

@@ -8,6 +8,7 @@ import typer
 
 from psirt import __version__
 from psirt.cli import (
+    commands_activities,
     commands_audit,
     commands_catalog,
     commands_data,
@@ -58,6 +59,7 @@ commands_audit.register(app)
 commands_data.register(app)
 commands_scan.register(app)
 commands_demo.register(app)
+commands_activities.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
