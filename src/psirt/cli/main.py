@@ -13,6 +13,7 @@ from psirt.cli import (
     commands_catalog,
     commands_data,
     commands_demo,
+    commands_issues,
     commands_scan,
 )
 from psirt.cli.context import STATE
@@ -59,6 +60,7 @@ commands_audit.register(app)
 commands_data.register(app)
 commands_scan.register(app)
 commands_demo.register(app)
+commands_issues.register(app)
 commands_activities.register(app)
 
 
