@@ -192,11 +192,15 @@ class _Reader:
         hashes: tuple[Hash, ...] = ()
         raw = get("hashes")
         if raw:
-            hashes = self.hashes(opt_list(obj, "hashes", source, where), f"{where}.hashes")
+            if type(raw) is not list:
+                raw = opt_list(obj, "hashes", source, where)
+            hashes = self.hashes(raw, where, ".hashes")
         licenses: tuple[str, ...] = ()
         raw = get("licenses")
         if raw:
-            licenses = self.licenses(opt_list(obj, "licenses", source, where), f"{where}.licenses")
+            if type(raw) is not list:
+                raw = opt_list(obj, "licenses", source, where)
+            licenses = self.licenses(raw, where, ".licenses")
         properties: tuple[tuple[str, str], ...] = ()
         item_class = support_end = None
         raw = get("properties")
@@ -251,7 +255,8 @@ class _Reader:
             return None
         return opt_str(entity, "name", self.source, f"{where}.{key}")
 
-    def hashes(self, raw: list[Any], path: str) -> tuple[Hash, ...]:
+    def hashes(self, raw: list[Any], where: str, key: str) -> tuple[Hash, ...]:
+        # The error path is only built when an entry is not the plain {"alg", "content"} form.
         source = self.source
         out = []
         for i, item in enumerate(raw):
@@ -260,6 +265,7 @@ class _Reader:
                 if type(alg) is str and type(content) is str:
                     out.append(make_hash(alg, content))
                     continue
+            path = where + key
             entry = item_obj(item, source, f"{path}[{i}]")
             alg = opt_str(entry, "alg", source, f"{path}[{i}]")
             content = opt_str(entry, "content", source, f"{path}[{i}]")
@@ -267,7 +273,7 @@ class _Reader:
                 out.append(make_hash(alg, content))
         return tuple(out)
 
-    def licenses(self, raw: list[Any], path: str) -> tuple[str, ...]:
+    def licenses(self, raw: list[Any], where_component: str, key: str) -> tuple[str, ...]:
         source = self.source
         out = []
         for i, item in enumerate(raw):
@@ -276,7 +282,7 @@ class _Reader:
                 if type(lic) is dict and type(value := lic.get("id") or lic.get("name")) is str:
                     out.append(value)
                     continue
-            where = f"{path}[{i}]"
+            where = f"{where_component}{key}[{i}]"
             entry = item_obj(item, source, where)
             expression = opt_str(entry, "expression", source, where)
             if expression:
@@ -331,6 +337,16 @@ class _Reader:
         source = self.source
         out = []
         for i, item in enumerate(raw):
+            if type(item) is dict:  # fast path: {"ref": str, "dependsOn": [str, ...]}
+                ref = item.get("ref")
+                targets = item.get("dependsOn", ())
+                if (
+                    type(ref) is str
+                    and type(targets) in (list, tuple)
+                    and all(type(t) is str for t in targets)
+                ):
+                    out.append(Dependency(ref=ref, depends_on=tuple(targets)))
+                    continue
             where = f"dependencies[{i}]"
             entry = item_obj(item, source, where)
             ref = entry.get("ref")
