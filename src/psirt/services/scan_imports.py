@@ -148,6 +148,15 @@ def import_scan(
         session, data=data, file_name=file_name, format=result.format.value
     )
     scope_targets = [t for t in (result.target, *result.scope, *targets) if t]
+    # Times given by the user win; else the report's own; else the import is the activity.
+    if started is None and ended is None:
+        begin, finish = result.started or now, result.ended or now
+        if result.started is not None and result.ended is None:
+            finish = None
+        elif result.started is None and result.ended is not None:
+            begin = result.ended
+    else:
+        begin, finish = started or ended or now, ended
     act = activities.new_activity(
         session,
         actor=actor,
@@ -156,8 +165,8 @@ def import_scan(
         type=kind,
         tool=result.tool,
         tool_version=result.tool_version,
-        started=started or result.started or now,
-        ended=ended or result.ended or (None if started else now),
+        started=begin,
+        ended=finish,
         scope={"targets": list(dict.fromkeys(scope_targets)), "format": result.format.value},
         summary={},
         method=method or f"{result.format.value} report",
