@@ -379,13 +379,23 @@ def plan_show(
     """The test plan in force for a product."""
     with STATE.store().reader() as s:
         found = activities.current_plan(s, product)
-    if found is None:
+        meta = (
+            None
+            if found is None
+            else {
+                "plan_id": found[1].id,
+                "set_by": found[1].set_by,
+                "set_at": found[1].set_at,
+                "sha256": found[1].sha256,
+            }
+        )
+    if found is None or meta is None:
         if fmt is OutputFormat.JSON:
             emit_json(None)
         else:
             typer.echo(f"{product} has no test plan: psirt plan set --product {product} FILE.toml")
         return
-    plan, row = found
+    plan = found[0]
     rows = [
         {
             "type": r.type.value,
@@ -402,15 +412,9 @@ def plan_show(
         fmt,
         rows,
         [("type", "Activity"), ("cadence", "Cadence"), ("independent", "Independent")],
-        json_value={
-            "product": product,
-            "plan_id": row.id,
-            "set_by": row.set_by,
-            "set_at": row.set_at,
-            "sha256": row.sha256,
-            "activities": rows,
-        },
-        title=f"test plan {row.id} of {product}, set by {row.set_by} {row.set_at:%Y-%m-%d}",
+        json_value={"product": product, **meta, "activities": rows},
+        title=f"test plan {meta['plan_id']} of {product}, set by {meta['set_by']} "
+        f"{meta['set_at']:%Y-%m-%d}",
         empty="the plan requires no activity",
     )
 
