@@ -149,6 +149,8 @@ def import_scan(
     )
     scope_targets = [t for t in (result.target, *result.scope, *targets) if t]
     # Times given by the user win; else the report's own; else the import is the activity.
+    begin: dt.datetime
+    finish: dt.datetime | None
     if started is None and ended is None:
         begin, finish = result.started or now, result.ended or now
         if result.started is not None and result.ended is None:
