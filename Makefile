@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
-test: lint
+test: lint sast
 	$(BIN)/pytest -q
 
 bench: install
@@ -52,10 +52,10 @@ clean:
 
 # psirt's own SAST through its CI gate: ruff's security (S) rules as SARIF, imported into a
 # throw-away SQLite store; fails on a new high or critical finding. The rules pyproject.toml
-# ignores on purpose ([tool.ruff.lint] ignore) are left out here too. Needs 'make install'.
+# ignores on purpose ([tool.ruff.lint] ignore) are left out here too.
 SAST_IGNORE = $(shell $(BIN)/python -c "import tomllib; print(','.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['ruff']['lint'].get('ignore', [])))")
 .PHONY: sast
-sast:
+sast: install
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	export PSIRT_DATABASE_URL="sqlite:///$$tmp/psirt.db" PSIRT_USER=ci; \
 	$(BIN)/ruff check --select S $(if $(SAST_IGNORE),--ignore $(SAST_IGNORE)) --output-format sarif src > "$$tmp/ruff-s.sarif" || true; \
