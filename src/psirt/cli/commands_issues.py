@@ -23,6 +23,7 @@ from psirt.domain.records import (
     Intake,
     IntakeSource,
     ItemClass,
+    NotAffected,
     Record,
     ReleaseStatus,
     ReopenTrigger,
@@ -149,7 +150,7 @@ def _single(
     fmt: OutputFormat,
 ) -> None:
     data, source = _data(file, flags)
-    record = issues.SINGLE_RECORD[action].from_dict(data, source=source)
+    record = issues.record_from_data(issues.SINGLE_RECORD[action], data, source=source)
     _run(issue, action, [record], policy_file=policy_file, sign=sign, role=role, fmt=fmt)
 
 
@@ -250,7 +251,8 @@ def new(
     file_title = data.pop("title", None)
     if reporter is None and "reporter" not in data:
         data["reporter"] = ""
-    intake = Intake.from_dict(data, source=src)
+    intake = issues.record_from_data(Intake, data, source=src)
+    assert isinstance(intake, Intake)
     chosen = title or (file_title if isinstance(file_title, str) else None) or intake.summary
     with STATE.store().unit_of_work() as s:
         out = issues.open_issue(
@@ -515,7 +517,7 @@ def close_not_affected(
         "approver": approver, "releases": release,
     })  # fmt: skip
     data.setdefault("author", STATE.actor)
-    record = issues.SINGLE_RECORD[Action.CLOSE_NOT_AFFECTED].from_dict(data, source=source)
+    record = issues.record_from_data(NotAffected, data, source=source)
     _run(issue, Action.CLOSE_NOT_AFFECTED, [record], policy_file=policy_file, sign=sign,
          role=role, fmt=fmt)  # fmt: skip
 
@@ -602,7 +604,7 @@ def review_change(
     """Record R6: safety, security, effectiveness, regulatory (labelling) impact, each reviewer
     signing it (reviewed or approved)."""
     data, source = _data(file, {})
-    record = ChangeImpactReview.from_dict(data, source=source)
+    record = issues.record_from_data(ChangeImpactReview, data, source=source)
     _run(issue, Action.ATTACH, [record], policy_file=policy_file, sign=sign, role=role, fmt=fmt)
 
 
@@ -737,8 +739,8 @@ def attach(
     """Add a record that does not move the state (R7, R8 notices, R12, R6)."""
     cls = issues.attach_kind(kind)
     data, source = _data(file, {})
-    _run(issue, Action.ATTACH, [cls.from_dict(data, source=source)], policy_file=policy_file,
-         sign=sign, role=role, fmt=fmt)  # fmt: skip
+    record = issues.record_from_data(cls, data, source=source)
+    _run(issue, Action.ATTACH, [record], policy_file=policy_file, sign=sign, role=role, fmt=fmt)
 
 
 @issue_app.command("override")
@@ -782,13 +784,13 @@ def sign_(
         d, r, c, cr = issues.decision_from_data(data, source=source)
         records = [d, r, c, *([cr] if cr is not None else [])]
     elif command == "review-change":
-        records = [ChangeImpactReview.from_dict(data, source=source)]
+        records = [issues.record_from_data(ChangeImpactReview, data, source=source)]
     elif action is Action.ATTACH:
         if kind is None:
             raise UsageError("give --kind for attach")
-        records = [issues.attach_kind(kind).from_dict(data, source=source)]
+        records = [issues.record_from_data(issues.attach_kind(kind), data, source=source)]
     else:
-        records = [issues.SINGLE_RECORD[action].from_dict(data, source=source)]
+        records = [issues.record_from_data(issues.SINGLE_RECORD[action], data, source=source)]
     policy = policy_store.active_policy(policy_file)
     signer = issues.signer_for(policy, STATE.actor, meaning, role)
     with STATE.store().unit_of_work() as s:

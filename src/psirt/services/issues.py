@@ -168,8 +168,17 @@ def read_record_file(path: Path) -> dict[str, Any]:
     return parse_record_document(path.read_bytes(), source=str(path))
 
 
-def record_from_data(cls: type[Record], data: dict[str, Any], *, source: str) -> Record:
-    return cls.from_dict(data, source=source)
+def record_from_data(
+    cls: type[Record], data: dict[str, Any], *, source: str, location: str | None = None
+) -> Record:
+    """``cls.from_dict`` whose errors name ``source`` (a record's own checks name its kind)."""
+    try:
+        return cls.from_dict(data, source=source, location=location)
+    except InputError as exc:
+        if exc.source == source:
+            raise
+        where = f"{location}.{exc.location}" if location and exc.location else exc.location
+        raise InputError(source, where or location, exc.reason) from None
 
 
 def decision_from_data(
@@ -184,14 +193,19 @@ def decision_from_data(
     for name in DECISION_TABLES:
         if name not in data:
             raise InputError(source, name, "missing table")
-    d = DisclosureDecision.from_dict(data["disclosure"], source=source, location="disclosure")
-    r = ResolutionDecision.from_dict(data["resolution"], source=source, location="resolution")
-    c = CrossProduct.from_dict(data["cross_product"], source=source, location="cross_product")
+    d = record_from_data(DisclosureDecision, data["disclosure"], source=source,
+                         location="disclosure")  # fmt: skip
+    r = record_from_data(ResolutionDecision, data["resolution"], source=source,
+                         location="resolution")  # fmt: skip
+    c = record_from_data(CrossProduct, data["cross_product"], source=source,
+                         location="cross_product")  # fmt: skip
     cr = None
     if "change_request" in data:
-        cr = ChangeRequest.from_dict(
-            data["change_request"], source=source, location="change_request"
-        )
+        cr = record_from_data(ChangeRequest, data["change_request"], source=source,
+                              location="change_request")  # fmt: skip
+    assert isinstance(d, DisclosureDecision) and isinstance(r, ResolutionDecision)
+    assert isinstance(c, CrossProduct)
+    assert cr is None or isinstance(cr, ChangeRequest)
     return d, r, c, cr
 
 
