@@ -34,6 +34,7 @@ never match.
 
 from __future__ import annotations
 
+import marshal
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ from psirt.matching.osv import (
     ecosystem_sort_key,
     range_sort_key,
 )
+from psirt.versions.semver import sort_key as _semver_key
 
 PackageKey = tuple[str, str]  # (base ecosystem, normalised name)
 Position = tuple[Any, ...]
@@ -80,6 +82,7 @@ class Vulnerability:
     aliases: tuple[str, ...]  # every id of the group, sorted
     fixed_versions: tuple[str, ...]  # sorted by the ecosystem's ordering
     severity: Severity | None
+    related: tuple[str, ...] = ()  # CVE ids the group's records list as related, not aliases
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class ComponentMatch:
     version: str
     ecosystem: str  # OSV ecosystem of the component, e.g. "PyPI", "AlmaLinux:9"
     vulnerabilities: tuple[Vulnerability, ...]
+    position: int = -1  # index of the component in the matched sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ class Finding:
     aliases: tuple[str, ...]
     fixed_versions: tuple[str, ...]
     severity: Severity | None
+    related: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,7 @@ class MatchResult:
                 v.aliases,
                 v.fixed_versions,
                 v.severity,
+                v.related,
             )
             for m in self.matches
             for v in m.vulnerabilities
@@ -206,6 +212,8 @@ class _Table:
     bounds: tuple[Position, ...]
     regions: tuple[tuple[str, ...], ...]
     exact: Mapping[str, tuple[str, ...]]
+    ordering: str | None = None  # "semver", a base ecosystem, or None (exact strings)
+    texts: Mapping[Any, str] = field(default_factory=dict)  # sort key -> a version string
 
 
 def _sweep(
@@ -298,6 +306,9 @@ class _Target:
     memo: dict[tuple[str, ...], tuple[Vulnerability, ...]] = field(default_factory=dict)
 
 
+# (skip reasons, unknown base ecosystem, version, ecosystem, vulnerabilities, default name)
+_Outcome = tuple[tuple[str, ...], str | None, str, str, tuple["Vulnerability", ...], str]
+
 # --- the index --------------------------------------------------------------------------
 
 
@@ -316,6 +327,9 @@ class AdvisoryIndex:
         # (package, release) -> any id of a group -> the group's Vulnerability there
         self._vuln_cache: dict[tuple[PackageKey, str | None], dict[str, Vulnerability]] = {}
         self._intern: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # record id -> CVE ids it lists as related (filled from plain data)
+        self._related: dict[str, tuple[str, ...]] = {}
+        self._loaded_count = 0  # records behind an index loaded from plain data
         self.update(advisories)
 
     # -- building --
@@ -330,6 +344,8 @@ class AdvisoryIndex:
         """
         touched: set[PackageKey] = set()
         for adv in advisories:
+            if self._loaded_count:
+                raise RuntimeError("an index loaded from plain data cannot be updated")
             old = self._advisories.pop(adv.id, None)
             self._withdrawn.discard(adv.id)
             self._unindexed.pop(adv.id, None)
@@ -377,6 +393,23 @@ class AdvisoryIndex:
         spans: dict[str | None, dict[str, tuple[SortKey, list[tuple[Position, Position, str]]]]]
         spans = {}
         exact: dict[str | None, dict[str, set[str]]] = {}
+        # ordering name -> sort key -> a version string with that key (for plain data)
+        texts: dict[str, dict[Any, str]] = {}
+        recorders: dict[str, SortKey] = {}
+
+        def recorder(name: str, sort_key: SortKey) -> SortKey:
+            found = recorders.get(name)
+            if found is None:
+                seen = texts.setdefault(name, {})
+
+                def found(version: str) -> Any:
+                    k = sort_key(version)
+                    seen.setdefault(k, version)
+                    return k
+
+                recorders[name] = found
+            return found
+
         for vuln_id, entries in by_id.items():
             for entry in entries:
                 pkg = entry.package
@@ -392,7 +425,8 @@ class AdvisoryIndex:
                     name = "semver" if range_.type is RangeType.SEMVER else key[0]
                     _, bucket = per_release.setdefault(name, (sort_key, []))
                     bucket.extend(
-                        (s, e, vuln_id) for s, e in range_intervals(range_.events, sort_key)
+                        (s, e, vuln_id)
+                        for s, e in range_intervals(range_.events, recorder(name, sort_key))
                     )
                 if not pkg.versions:
                     continue
@@ -402,15 +436,18 @@ class AdvisoryIndex:
                         strings.setdefault(v, set()).add(vuln_id)
                     continue
                 _, bucket = per_release.setdefault(key[0], (eco_key, []))
+                record = recorder(key[0], eco_key)
                 for v in pkg.versions:
-                    k = eco_key(v)
+                    k = record(v)
                     bucket.append(((1, k, 0), (1, k, 2), vuln_id))
         tables: dict[str | None, tuple[_Table, ...]] = {}
         for release in spans.keys() | exact.keys():
             built: list[_Table] = []
-            for sort_key, intervals in spans.get(release, {}).values():
+            for ordering, (sort_key, intervals) in spans.get(release, {}).items():
                 bounds, regions = _sweep(intervals, self._intern)
-                built.append(_Table(sort_key, bounds, regions, {}))
+                built.append(
+                    _Table(sort_key, bounds, regions, {}, ordering, texts.get(ordering, {}))
+                )
             listed = exact.get(release)
             if listed:
                 frozen = {v: tuple(sorted(ids)) for v, ids in listed.items()}
@@ -423,7 +460,7 @@ class AdvisoryIndex:
     # -- queries about the index --
 
     def __len__(self) -> int:
-        return len(self._advisories)
+        return len(self._advisories) or self._loaded_count
 
     def packages(self) -> set[PackageKey]:
         """Every ``(base ecosystem, normalised name)`` that some live record names."""
@@ -489,55 +526,40 @@ class AdvisoryIndex:
         return target
 
     def match(self, components: Iterable[Component]) -> MatchResult:
-        """Findings for every component with a purl, one per (component, alias group)."""
+        """Findings for every component with a purl, one per (component, alias group).
+
+        Components repeating a (purl, version) pair are resolved once per call.
+        """
         matches: list[ComponentMatch] = []
         skipped: list[tuple[str, str]] = []
         unknown_components: dict[str, int] = {}
         count = without_purl = 0
-        targets = self._targets
+        seen: dict[tuple[str, str], _Outcome] = {}
         for component in components:
             count += 1
             purl = component.purl
             if not purl:
                 without_purl += 1
                 continue
-            base_purl, version, distro, epoch = _split_purl(purl)
-            target = targets.get((base_purl, distro)) or self._target(purl)
-            if target.skip_reason is not None:
-                skipped.append((purl, target.skip_reason))
-                if target.key is None:
-                    continue
-            if target.unknown_base is not None:
-                unknown_components[target.unknown_base] = (
-                    unknown_components.get(target.unknown_base, 0) + 1
+            outcome = seen.get((purl, component.version))
+            if outcome is None:
+                outcome = seen[(purl, component.version)] = self._resolve(purl, component.version)
+            reasons, unknown_base, version, ecosystem, found_vulns, default_name = outcome
+            if reasons:
+                skipped.extend((purl, reason) for reason in reasons)
+            if unknown_base is not None:
+                unknown_components[unknown_base] = unknown_components.get(unknown_base, 0) + 1
+            if found_vulns:
+                matches.append(
+                    ComponentMatch(
+                        purl,
+                        component.name or default_name,
+                        version,
+                        ecosystem,
+                        found_vulns,
+                        count - 1,
+                    )
                 )
-            key = target.key
-            if key is None or not target.tables:
-                continue
-            if not version:
-                version = component.version
-                if not version:
-                    skipped.append((purl, "no version"))
-                    continue
-            if epoch and target.rpm and ":" not in version:
-                version = f"{epoch}:{version}"
-            hits: tuple[str, ...] = ()
-            for table in target.tables:
-                if table.sort_key is None:
-                    found = table.exact.get(version, ())
-                else:
-                    found = table.regions[
-                        bisect_right(table.bounds, (1, table.sort_key(version), 1))
-                    ]
-                if found:
-                    hits = found if not hits else hits + found
-            if not hits:
-                continue
-            found_vulns = target.memo.get(hits)
-            if found_vulns is None:
-                found_vulns = target.memo[hits] = self._vulnerabilities(target, hits)
-            name = component.name or key[1]
-            matches.append(ComponentMatch(purl, name, version, target.ecosystem, found_vulns))
         unknown = self.unknown_ecosystems
         reports = tuple(
             UnknownEcosystemReport(eco, tuple(sorted(unknown.get(eco, ()))), n)
@@ -551,25 +573,186 @@ class AdvisoryIndex:
             without_purl=without_purl,
         )
 
+    def _resolve(self, purl: str, component_version: str) -> _Outcome:
+        """What matching one (purl, version) yields: skip reasons, the ecosystem without
+        an ordering it counts under, the version matched, its ecosystem, the
+        vulnerabilities and the name to report when the component has none."""
+        base_purl, version, distro, epoch = _split_purl(purl)
+        target = self._targets.get((base_purl, distro)) or self._target(purl)
+        reasons: tuple[str, ...] = ()
+        if target.skip_reason is not None:
+            reasons = (target.skip_reason,)
+        key = target.key
+        if key is None:
+            return reasons, None, version, target.ecosystem, (), ""
+        if not target.tables:
+            return reasons, target.unknown_base, version, target.ecosystem, (), key[1]
+        if not version:
+            version = component_version
+            if not version:
+                return (
+                    (*reasons, "no version"),
+                    target.unknown_base,
+                    version,
+                    target.ecosystem,
+                    (),
+                    key[1],
+                )
+        if epoch and target.rpm and ":" not in version:
+            version = f"{epoch}:{version}"
+        hits: tuple[str, ...] = ()
+        for table in target.tables:
+            if table.sort_key is None:
+                found = table.exact.get(version, ())
+            else:
+                found = table.regions[bisect_right(table.bounds, (1, table.sort_key(version), 1))]
+            if found:
+                hits = found if not hits else hits + found
+        found_vulns: tuple[Vulnerability, ...] = ()
+        if hits:
+            memo = target.memo.get(hits)
+            if memo is None:
+                memo = target.memo[hits] = self._vulnerabilities(target, hits)
+            found_vulns = memo
+        return reasons, target.unknown_base, version, target.ecosystem, found_vulns, key[1]
+
+    def related(self, ids: Iterable[str]) -> tuple[str, ...]:
+        """CVE ids that the records ``ids`` list as ``related`` (distro advisories such as
+        ALSA name the CVEs they fix there), minus ``ids`` themselves; sorted."""
+        wanted = tuple(ids)
+        out: set[str] = set()
+        for vuln_id in wanted:
+            adv = self._advisories.get(vuln_id)
+            if adv is not None:
+                out.update(r for r in adv.related if r.upper().startswith("CVE-"))
+            else:
+                out.update(self._related.get(vuln_id, ()))
+        return tuple(sorted(out.difference(wanted)))
+
     def _vulnerabilities(self, target: _Target, hits: tuple[str, ...]) -> tuple[Vulnerability, ...]:
         assert target.key is not None
         release = target.ecosystem.partition(":")[2] or None
-        known = self._vuln_cache.setdefault((target.key, release), {})
         found: dict[str, Vulnerability] = {}
         for vuln_id in hits:
-            vuln = known.get(vuln_id)
-            if vuln is None:
-                group = self._groups[vuln_id]
-                vuln = Vulnerability(
-                    group.primary,
-                    group.ids,
-                    self._fixed_versions(target.key, release, target.ecosystem, group),
-                    self._severity(target.key, group),
-                )
-                for member in group.ids:
-                    known[member] = vuln
+            vuln = self._vulnerability(target.key, release, vuln_id)
             found[vuln.advisory_id] = vuln
         return tuple(found[p] for p in sorted(found))
+
+    def _vulnerability(self, key: PackageKey, release: str | None, vuln_id: str) -> Vulnerability:
+        """The group of ``vuln_id`` as it applies to ``key`` in ``release`` (cached)."""
+        if release is not None and release not in self._tables.get(key, {}):
+            release = None  # only release-less records apply: the same answer as no release
+        known = self._vuln_cache.setdefault((key, release), {})
+        vuln = known.get(vuln_id)
+        if vuln is None:
+            group = self._groups[vuln_id]
+            ecosystem = f"{key[0]}:{release}" if release is not None else key[0]
+            vuln = Vulnerability(
+                group.primary,
+                group.ids,
+                self._fixed_versions(key, release, ecosystem, group),
+                self._severity(key, group),
+                self.related(group.ids),
+            )
+            for member in group.ids:
+                known[member] = vuln
+        return vuln
+
+    # -- plain data --
+
+    def to_plain(self) -> dict[str, Any]:
+        """The index as plain data (str, int, tuple, list, dict, None) for ``marshal``.
+
+        Every vulnerability value is computed here, so an index rebuilt with
+        :meth:`from_plain` matches without the records. Sort keys are kept as they are
+        when ``marshal`` can write them, else as version strings re-keyed on load.
+        """
+        vulns: list[tuple[Any, ...]] = []
+        vuln_index: dict[int, int] = {}
+        packages: list[tuple[Any, ...]] = []
+        for key, per_release in self._tables.items():
+            releases: list[tuple[Any, ...]] = []
+            for release, tables in per_release.items():
+                ids: set[str] = set()
+                for table in (*tables, *(per_release.get(None, ()) if release else ())):
+                    for region in table.regions:
+                        ids.update(region)
+                    for found in table.exact.values():
+                        ids.update(found)
+                vmap: dict[str, int] = {}
+                for vuln_id in sorted(ids):
+                    vuln = self._vulnerability(key, release, vuln_id)
+                    n = vuln_index.get(id(vuln))
+                    if n is None:
+                        n = vuln_index[id(vuln)] = len(vulns)
+                        sev = vuln.severity
+                        vulns.append(
+                            (
+                                vuln.advisory_id,
+                                vuln.aliases,
+                                vuln.fixed_versions,
+                                sev.type if sev else None,
+                                sev.score if sev else None,
+                                vuln.related,
+                            )
+                        )
+                    vmap[vuln_id] = n
+                releases.append((release, tuple(_table_plain(t) for t in tables), vmap))
+            packages.append((key[0], key[1], releases))
+        groups = {g.primary: g.ids for g in self._groups.values()}
+        related = {a.id: a.related for a in self._advisories.values() if a.related}
+        related.update(self._related)
+        return {
+            "format": PLAIN_FORMAT,
+            "count": len(self),
+            "packages": packages,
+            "vulnerabilities": vulns,
+            "unknown": [
+                (k[0], k[1], {eco: sorted(ids) for eco, ids in per.items()})
+                for k, per in self._unknown.items()
+            ],
+            "unindexed": dict(self._unindexed),
+            "withdrawn": sorted(self._withdrawn),
+            "groups": list(groups.items()),
+            "related": {
+                i: tuple(r for r in rel if r.upper().startswith("CVE-"))
+                for i, rel in related.items()
+            },
+        }
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> AdvisoryIndex:
+        """An index rebuilt from :meth:`to_plain` data: it matches and answers
+        :meth:`group`, :meth:`related` and :attr:`withdrawn`, but holds no records
+        (:meth:`advisory` returns None) and cannot be updated.
+
+        Raises ValueError when the data is not of this format.
+        """
+        if data.get("format") != PLAIN_FORMAT:
+            raise ValueError("not an advisory index of this format")
+        index = cls()
+        vulns = [
+            Vulnerability(a, tuple(ids), tuple(fixed), Severity(t, s) if t else None, tuple(rel))
+            for a, ids, fixed, t, s, rel in data["vulnerabilities"]
+        ]
+        for eco, name, releases in data["packages"]:
+            key = (eco, name)
+            per_release: dict[str | None, tuple[_Table, ...]] = {}
+            for release, tables, vmap in releases:
+                per_release[release] = tuple(_table_from_plain(t) for t in tables)
+                index._vuln_cache[(key, release)] = {v: vulns[n] for v, n in vmap.items()}
+            index._tables[key] = per_release
+        for eco, name, per in data["unknown"]:
+            index._unknown[(eco, name)] = {e: set(ids) for e, ids in per.items()}
+        index._unindexed = dict(data["unindexed"])
+        index._withdrawn = set(data["withdrawn"])
+        for primary, ids in data["groups"]:
+            group = AliasGroup(primary, tuple(ids))
+            for member in ids:
+                index._groups[member] = group
+        index._related = {i: tuple(rel) for i, rel in data["related"].items()}
+        index._loaded_count = max(int(data["count"]), 1)
+        return index
 
     def _group_entries(self, key: PackageKey, group: AliasGroup) -> list[_Entry]:
         by_id = self._entries.get(key, {})
@@ -612,6 +795,39 @@ class AdvisoryIndex:
                 candidates.append((9, 2, n, "DATABASE", adv.database_severity))
         best = min(candidates, default=None)
         return Severity(best[3], best[4]) if best else None
+
+
+PLAIN_FORMAT = 1
+
+
+def _ordering_key(ordering: str | None) -> SortKey | None:
+    if ordering is None:
+        return None
+    if ordering == "semver":
+        return _semver_key
+    found = ecosystem_sort_key(ordering)
+    if found is None:
+        raise ValueError(f"no version ordering {ordering!r}")
+    return found
+
+
+def _table_plain(table: _Table) -> tuple[Any, ...]:
+    exact = dict(table.exact)
+    try:
+        marshal.dumps(table.bounds)
+    except ValueError:  # keys marshal cannot write (e.g. Maven): keep the version strings
+        texts = table.texts
+        bounds = tuple(b if len(b) == 1 else (1, texts[b[1]], b[2]) for b in table.bounds)
+        return (table.ordering, bounds, table.regions, exact, True)
+    return (table.ordering, table.bounds, table.regions, exact, False)
+
+
+def _table_from_plain(plain: tuple[Any, ...]) -> _Table:
+    ordering, bounds, regions, exact, as_text = plain
+    sort_key = _ordering_key(ordering)
+    if as_text and sort_key is not None:
+        bounds = tuple(b if len(b) == 1 else (1, sort_key(b[1]), b[2]) for b in bounds)
+    return _Table(sort_key, tuple(bounds), tuple(regions), dict(exact), ordering)
 
 
 def to_json_dict(

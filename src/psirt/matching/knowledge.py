@@ -74,16 +74,24 @@ class KnowledgeBase:
 
     def match(self, components: Sequence[Component]) -> KnowledgeMatch:
         osv = self.index.match(components)
-        by_purl: dict[str, list[int]] = {}
-        for i, c in enumerate(components):
-            if c.purl:
-                by_purl.setdefault(c.purl, []).append(i)
         out: list[ComponentFinding] = []
         seen: dict[int, set[str]] = {}
-        for f in osv.findings:
-            for i in by_purl.get(f.purl, ()):
+        for cm in osv.matches:
+            i = cm.position
+            ids = seen.setdefault(i, set())
+            for v in cm.vulnerabilities:
+                f = Finding(
+                    cm.purl,
+                    cm.name,
+                    cm.version,
+                    cm.ecosystem,
+                    v.advisory_id,
+                    v.aliases,
+                    v.fixed_versions,
+                    v.severity,
+                )
                 out.append(ComponentFinding(i, f, "purl"))
-                seen.setdefault(i, set()).update(f.aliases)
+                ids.update(v.aliases)
         problems: list[str] = []
         if self.cpe_advisories:
             for i, c in enumerate(components):
