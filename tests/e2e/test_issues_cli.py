@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, text
 
 from psirt.cli.main import main
 from psirt.domain.policy import default_policy
+from psirt.services import issues as issue_service
+from psirt.store.db import Store
 from tests.conftest import ASSETS
 
 FILES = ASSETS / "issues"
@@ -241,3 +243,25 @@ def test_edited_issue_event_row_is_caught(db: str, capsys: pytest.CaptureFixture
     engine.dispose()
     code, _, err = run(capsys, "audit", "verify")
     assert code == 1 and "(issue 1)" in err
+
+
+def test_audit_verify_catches_an_edited_issue_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ev.db'}"
+    monkeypatch.setenv("PSIRT_DATABASE_URL", url)
+    assert main(["demo"]) == 0
+    store = Store(url)
+    with store.unit_of_work() as s:
+        issue_service.demo_walkthrough(s, actor="demo")
+    store.engine.dispose()
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE issue_events SET actor = 'mallory' WHERE seq = 1"))
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert "issue 1" in err

@@ -6,6 +6,7 @@ import typer
 
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
+from psirt.services import issues, policy_store
 from psirt.store import audit
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -25,6 +26,17 @@ def verify(fmt: OutputFormat = FORMAT) -> None:
                 last[0] = n
 
             report = audit.verify(s, progress=tick)
+            # Decision records of security issues: each event rebuilds and matches the digest
+            # the audit chain recorded when it was appended.
+            event_problems = issues.verify_events(s, policy_store.active_policy())
+    if event_problems:
+        report = audit.VerifyReport(
+            report.events,
+            report.problems
+            + tuple(
+                audit.VerifyProblem(None, f"issue {p.issue_id}", p.reason) for p in event_problems
+            ),
+        )
     if fmt is OutputFormat.JSON:
         emit_json(
             {
