@@ -188,6 +188,15 @@ def test_demo_runs_on_bundled_data(
     kev = {(f["product"], f["component"]) for f in json.loads(out)}
     assert ("Patient Monitor PM-8", "libwebp") in kev
     assert ("Imaging Workstation", "glibc") in kev
+    code, out, _ = run(capsys, "issue", "list", "-f", "json")
+    listed = json.loads(out)
+    assert [(i["state"], i["kev"]) for i in listed] == [("REMEDIATION", True)]
+    code, out, _ = run(capsys, "activities", "due", "-p", "Clinical Data Gateway", "-f", "json")
+    due = {(d["type"], d["release"]) for d in json.loads(out)}
+    assert {("dast", "3.2.0"), ("penetration_test", "3.2.0")} <= due  # the FHIR API is new
+    code, out, _ = run(capsys, "scans", "findings", "-p", "Clinical Data Gateway", "-f", "json")
+    dispositions = [f["disposition"] for f in json.loads(out) if f["disposition"]]
+    assert [d["kind"] for d in dispositions] == ["false_positive"]
     # Running the demo again changes nothing.
     code, out, _ = run(capsys, "demo")
     assert code == 0 and "loaded 0 products, 0 releases, 0 SBOMs" in out

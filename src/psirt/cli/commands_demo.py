@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from psirt.cli import commands_catalog, commands_scan
+from psirt.cli import commands_activities, commands_catalog, commands_issues, commands_scan
 from psirt.cli.context import STATE
-from psirt.cli.output import OutputFormat
-from psirt.services import demo
+from psirt.cli.output import OutputFormat, emit
+from psirt.services import activities, demo
 from psirt.store import audit
 from psirt.store.db import migrate
 
@@ -47,6 +47,21 @@ def demo_command() -> None:
         kev_only=False,
         fmt=OutputFormat.TABLE,
     )
+    typer.echo()
+    typer.secho("Clinical Data Gateway: SAST and DAST findings and their dispositions", bold=True)
+    with store.reader() as s:
+        _finding_summary(activities.list_findings(s, product=demo.GATEWAY))
+    typer.echo()
+    typer.secho("Test plan: what is due (the 3.2.0 attack surface adds a FHIR API)", bold=True)
+    try:
+        commands_activities.activities_due(product=demo.GATEWAY, fmt=OutputFormat.TABLE)
+    except typer.Exit:
+        pass  # overdue items are the point of the demo, not an error of it
+    typer.echo()
+    typer.secho("Security issues (IEC 81001-5-1 clause 9.5 lifecycle)", bold=True)
+    commands_issues.list_(
+        state=None, open_only=False, overdue=False, policy_file=None, fmt=OutputFormat.TABLE
+    )
     with store.reader() as s:
         report = audit.verify(s)
     typer.echo()
@@ -58,12 +73,42 @@ def demo_command() -> None:
     typer.secho("Where to look next", bold=True)
     for line in (
         "psirt findings list --product 'Clinical Data Gateway' --release 3.1.0",
+        f"psirt issue show {outcome.issue_id}                     # decisions, signatures",
+        "psirt scans findings --product 'Clinical Data Gateway' --open",
+        "psirt activities due                   # what the test plans require next",
         "psirt events list                      # releases newly affected, KEV listings",
         "psirt match SBOM --format json         # stateless matching of any SBOM",
         "psirt audit log                        # who did what, hash-chained",
     ):
         typer.echo(f"  {line}")
     typer.echo(f"  (database: {url}; set XDG_DATA_HOME or PSIRT_DATABASE_URL to the same place)")
+
+
+def _finding_summary(found: list[activities.FindingView]) -> None:
+    counts: dict[tuple[str, str, str], dict[str, int]] = {}
+    for f in found:
+        key = (f.activity_type, f.tool, f.severity)
+        row = counts.setdefault(key, {"open": 0, "dispositioned": 0})
+        row["open" if f.open else "dispositioned"] += 1
+    rank = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+    rows = [
+        {"type": t, "tool": tool, "severity": sev, **c}
+        for (t, tool, sev), c in sorted(
+            counts.items(), key=lambda kv: (kv[0][0], rank.get(kv[0][2], 9))
+        )
+    ]
+    emit(
+        OutputFormat.TABLE,
+        rows,
+        [
+            ("type", "Activity"),
+            ("tool", "Tool"),
+            ("severity", "Severity"),
+            ("open", "Open"),
+            ("dispositioned", "Dispositioned"),
+        ],
+        empty="no scan findings",
+    )
 
 
 def register(app: typer.Typer) -> None:

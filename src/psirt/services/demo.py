@@ -9,9 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psirt.demo import FEEDS, MANUFACTURER, PORTFOLIO, data_dir
-from psirt.services import catalog, feeds, monitoring, sboms
+from psirt.domain.activity import ActivityType, Disposition, DispositionKind
+from psirt.services import activities, catalog, feeds, issues, monitoring, sboms, scan_imports
 from psirt.services.catalog import ReleaseStatus
 from psirt.store import models as m
+from psirt.store.models_activities import Activity, ScanIdentity
+
+GATEWAY = "Clinical Data Gateway"
 
 
 @dataclass
@@ -22,6 +26,8 @@ class DemoOutcome:
     feed_summary: feeds.FeedImportSummary | None = None
     rematch: monitoring.RematchOutcome | None = None
     notes: list[str] = field(default_factory=list)
+    activities: int = 0
+    issue_id: int | None = None
 
 
 def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
@@ -68,4 +74,99 @@ def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
     summary = feeds.import_feeds(session, [root / f for f in FEEDS], actor=actor)
     out.feed_summary = summary
     out.rematch = monitoring.after_feed_import(session, summary, actor=actor)
+    out.activities = _proactive_testing(session, actor=actor)
+    out.issue_id = issues.demo_walkthrough(session, actor=actor).issue_id
     return out
+
+
+def _proactive_testing(session: Session, *, actor: str) -> int:
+    """The gateway's test plan, attack surfaces, a SAST and a DAST run, a reviewed finding."""
+    root = data_dir()
+    gateway = catalog.get_product(session, GATEWAY)
+    if activities.current_plan(session, GATEWAY) is None:
+        data, plan = activities.read_plan_file(root / "plans" / "clinical-gateway-plan.toml")
+        activities.set_plan(
+            session,
+            actor=actor,
+            product=GATEWAY,
+            data=data,
+            plan=plan,
+            file_name="clinical-gateway-plan.toml",
+        )
+    for version in ("3.1.0", "3.2.0"):
+        if activities.current_surface(session, GATEWAY, version) is None:
+            name = f"clinical-gateway-{version}-surface.toml"
+            data, surface = activities.read_surface_file(root / "plans" / name)
+            activities.set_surface(
+                session,
+                actor=actor,
+                product=GATEWAY,
+                version=version,
+                data=data,
+                surface=surface,
+                file_name=name,
+            )
+    done = session.scalar(
+        select(Activity.id)
+        .join(m.Release, Activity.release_id == m.Release.id)
+        .where(m.Release.product_id == gateway.id)
+        .limit(1)
+    )
+    if done is not None:
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    runs = (
+        (
+            "gateway-3.1.0-bandit.json",
+            ActivityType.SAST,
+            "bandit in the build pipeline",
+            "build pipeline",
+            False,
+            "9f2c4e1",
+        ),
+        (
+            "gateway-3.1.0-zap-api.json",
+            ActivityType.DAST,
+            "ZAP API scan of the REST interface",
+            "QA security test team",
+            True,
+            None,
+        ),
+    )
+    for offset, (name, kind, method, performer, independent, build) in enumerate(runs):
+        data, result = scan_imports.read_scan_file(root / "scans" / name)
+        scan_imports.import_scan(
+            session,
+            actor=actor,
+            product=GATEWAY,
+            version="3.1.0",
+            data=data,
+            result=result,
+            file_name=name,
+            type=kind,
+            method=method,
+            performer=performer,
+            independent=independent,
+            build=build,
+            started=now - dt.timedelta(days=30 - offset, hours=1),
+            ended=now - dt.timedelta(days=30 - offset),
+        )
+    # A reviewed SAST finding: the MD5 Bandit flags computes a de-duplication key.
+    first_md5 = session.scalar(
+        select(ScanIdentity.id)
+        .where(ScanIdentity.product_id == gateway.id, ScanIdentity.rule_id == "B303")
+        .order_by(ScanIdentity.id)
+        .limit(1)
+    )
+    if first_md5 is not None:
+        activities.dispose(
+            session,
+            actor=actor,
+            finding_id=first_md5,
+            disposition=Disposition(
+                DispositionKind.FALSE_POSITIVE,
+                rationale="MD5 computes a de-duplication key of report rows, not a security "
+                "control; reviewed in code review CR-2291",
+            ),
+        )
+    return len(runs)
