@@ -1,18 +1,22 @@
-"""psirt scan | match | findings list | events list"""
+"""psirt scan | match | findings list | events list
+
+The store and SQLAlchemy are imported inside the commands that use them: ``psirt match``
+against a current knowledge-base cache runs without them.
+"""
 
 from __future__ import annotations
 
+import gc
+import os
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import typer
-from sqlalchemy import select
 
-from psirt.cli.context import STATE
-from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
+from psirt.cli.output import OutputFormat, emit, err, progress_bar
 from psirt.domain.severity import severity_label
-from psirt.services import scanning
-from psirt.services.catalog import get_release
-from psirt.store import models as m
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
 findings_app = typer.Typer(help="Findings of stored releases.", no_args_is_help=True)
@@ -39,6 +43,9 @@ def scan(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Match a stored release's components against the knowledge base and record findings."""
+    from psirt.cli.context import STATE
+    from psirt.services import scanning
+
     if all_releases == bool(product and release):
         raise typer.BadParameter("give --product and --release, or --all")
     with STATE.store().unit_of_work() as s:
@@ -53,6 +60,7 @@ def scan(
 
 
 def match(
+    ctx: typer.Context,
     sbom: Path = typer.Argument(..., help="CycloneDX or SPDX SBOM."),
     advisories: list[Path] | None = typer.Option(
         None, "--advisories", "-a", help="Match against just these feed files (no database)."
@@ -60,12 +68,45 @@ def match(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """SBOM in, vulnerabilities out: stateless matching (exit 1 when something is found)."""
-    from psirt.matching.knowledge import KnowledgeBase
-    from psirt.services import feeds
-    from psirt.services.sboms import read_sbom_file
+    paused = gc.isenabled()
+    gc.disable()  # millions of short-lived values, no cycles among them
+    try:
+        found = _match(ctx, sbom, advisories, fmt)
+    finally:
+        if paused:
+            gc.enable()
+    if found:
+        raise typer.Exit(1)
 
-    _data, parsed = read_sbom_file(sbom)
+
+_MAX_SBOM_BYTES = 256 * 1024 * 1024  # as psirt.services.sboms.MAX_SBOM_BYTES
+
+
+def _read_sbom(path: Path) -> Any:
+    """The parsed SBOM (psirt.services.sboms.read_sbom_file without the store imports)."""
+    from psirt.errors import InputError
+    from psirt.ingest.sbom import parse_sbom
+
+    if not path.is_file():
+        raise InputError(str(path), None, "no such file")
+    size = path.stat().st_size
+    if size > _MAX_SBOM_BYTES:
+        raise InputError(str(path), None, f"file is {size} bytes; the limit is {_MAX_SBOM_BYTES}")
+    return parse_sbom(path.read_bytes(), source=str(path))
+
+
+def _match(
+    ctx: typer.Context, sbom: Path, advisories: list[Path] | None, fmt: OutputFormat
+) -> bool:
+    from psirt.matching.knowledge import KnowledgeBase
+    from psirt.services import kb_cache
+
+    timings = _Timings(bool(os.environ.get("PSIRT_TIMINGS")))
+    parsed = _read_sbom(sbom)
+    timings.lap("sbom")
     if advisories:
+        from psirt.services import feeds
+
         advs: dict[str, object] = {}
         kev: set[str] = set()
         epss: dict[str, float] = {}
@@ -81,13 +122,35 @@ def match(
                     advance(1)
         kb = KnowledgeBase.build(advs.values(), kev=kev, epss=epss)  # type: ignore[arg-type]
     else:
-        with STATE.store().reader() as s:
-            kb = scanning.load_knowledge(s)
-    result = kb.match(parsed.components)
-    value = kb.to_json(result, parsed.components)
+        options = ctx.obj if isinstance(ctx.obj, dict) else {}
+        url = options.get("database") or kb_cache.default_url()
+        cached = kb_cache.cached_knowledge(url)
+        if cached is None:
+            from psirt.cli.context import STATE
+
+            if ctx.obj is not None:
+                STATE.user = options.get("user")
+                STATE.database_url = options.get("database")
+                STATE._store = None
+            with STATE.store().reader() as s:
+                cached = kb_cache.knowledge(s, url)
+        kb = cached
+    timings.lap("knowledge base")
     if fmt is OutputFormat.JSON:
-        emit_json(value)
+        report = kb.report(parsed.components)
+        timings.lap("match")
+        out = getattr(sys.stdout, "buffer", None)
+        if out is not None:
+            sys.stdout.flush()
+            out.write(report.json)
+            out.flush()
+        else:
+            sys.stdout.write(report.json.decode())
+        timings.lap("write")
+        osv, problems, found = report.osv, report.cpe_problems, report.findings > 0
     else:
+        result = kb.match(parsed.components)
+        value = kb.to_json(result, parsed.components)
         emit(
             fmt,
             [{**f, "severity": severity_label(f["severity"])} for f in value["findings"]],
@@ -103,15 +166,37 @@ def match(
             title=f"{sbom}: {value['components']} components, {len(value['findings'])} findings",
             empty=f"{sbom}: {value['components']} components, no known vulnerabilities",
         )
-    for report in result.osv.unknown_ecosystems:
+        osv, problems, found = result.osv, result.cpe_problems, bool(value["findings"])
+    for report_ in osv.unknown_ecosystems:
         err(
-            f"warning: no version ordering for ecosystem {report.ecosystem!r}: "
-            f"{report.components} component(s) matched on exact versions only"
+            f"warning: no version ordering for ecosystem {report_.ecosystem!r}: "
+            f"{report_.components} component(s) matched on exact versions only"
         )
-    for problem in result.cpe_problems:
+    for problem in problems:
         err(f"warning: {problem}")
-    if value["findings"]:
-        raise typer.Exit(1)
+    timings.report()
+    return found
+
+
+class _Timings:
+    """Phase times on stderr when ``PSIRT_TIMINGS`` is set (used by bench/)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.laps: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.enabled:
+            now = time.perf_counter()
+            self.laps.append((name, now - self.last))
+            self.last = now
+
+    def report(self) -> None:
+        if self.enabled:
+            err(
+                "timings: " + " ".join(f"{name.replace(' ', '_')}={s:.4f}" for name, s in self.laps)
+            )
 
 
 @findings_app.command("list")
@@ -123,6 +208,13 @@ def findings_list(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """List findings, newest releases first, KEV-listed and most severe on top."""
+    from sqlalchemy import select
+
+    from psirt.cli.context import STATE
+    from psirt.services import scanning
+    from psirt.services.catalog import get_release
+    from psirt.store import models as m
+
     with STATE.store().reader() as s:
         q = (
             select(m.Finding, m.Component, m.Release, m.Product)
@@ -194,6 +286,11 @@ def events_list(
     undelivered: bool = typer.Option(False, "--undelivered"), fmt: OutputFormat = FORMAT
 ) -> None:
     """Monitoring events: released or fielded releases newly affected, KEV listings."""
+    from sqlalchemy import select
+
+    from psirt.cli.context import STATE
+    from psirt.store import models as m
+
     with STATE.store().reader() as s:
         q = select(m.MonitoringEvent).order_by(m.MonitoringEvent.id)
         if undelivered:

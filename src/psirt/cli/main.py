@@ -1,32 +1,45 @@
-"""The ``psirt`` command."""
+"""The ``psirt`` command.
+
+Command modules are imported when a command needs them: ``psirt match`` imports only
+``commands_scan`` (and no store machinery while its knowledge-base cache is current); any
+other invocation, ``--help`` included, registers every module.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
 
 from psirt import __version__
-from psirt.cli import (
-    commands_activities,
-    commands_audit,
-    commands_catalog,
-    commands_data,
-    commands_demo,
-    commands_issues,
-    commands_scan,
-)
-from psirt.cli.context import STATE
 from psirt.cli.output import err
 from psirt.errors import IntegrityError, PsirtError
 
-app = typer.Typer(
-    name="psirt",
-    help="PSIRT workbench for health software and medical devices (IEC 81001-5-1 clause 9.5).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+# Every command module, in the order their commands are registered.
+COMMAND_MODULES = (
+    "commands_catalog",
+    "commands_audit",
+    "commands_data",
+    "commands_scan",
+    "commands_demo",
+    "commands_issues",
+    "commands_activities",
 )
+# Commands run with only their own module imported; the root options reach them through
+# ``ctx.obj`` and they configure the store state themselves when they need the store.
+LIGHT_COMMANDS = {"match": "commands_scan"}
+_GLOBAL_OPTIONS_WITH_VALUE = {"--user", "-u", "--database"}
+
+_APP_OPTIONS: dict[str, Any] = {
+    "name": "psirt",
+    "help": "PSIRT workbench for health software and medical devices (IEC 81001-5-1 clause 9.5).",
+    "no_args_is_help": True,
+    "pretty_exceptions_enable": False,
+    "add_completion": False,
+}
+app = typer.Typer(**_APP_OPTIONS)
 
 
 def _version(value: bool) -> None:
@@ -37,6 +50,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     user: str | None = typer.Option(
         None, "--user", "-u", envvar="PSIRT_USER", help="Who acts (recorded in the audit trail)."
     ),
@@ -50,25 +64,64 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
+    ctx.obj = {"user": user, "database": database}
+    if ctx.invoked_subcommand in LIGHT_COMMANDS:
+        return
+    from psirt.cli.context import STATE
+
     STATE.user = user
     STATE.database_url = database
     STATE._store = None
 
 
-commands_catalog.register(app)
-commands_audit.register(app)
-commands_data.register(app)
-commands_scan.register(app)
-commands_demo.register(app)
-commands_issues.register(app)
-commands_activities.register(app)
+_registered: list[str] = []
+_light_apps: dict[str, typer.Typer] = {}
+
+
+def _command_name(argv: list[str]) -> str | None:
+    """The command word of ``argv``: the first argument that is no root option."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+        elif arg in ("--help", "--version"):
+            return None
+    return None
+
+
+def register_all() -> typer.Typer:
+    """Import every command module and register its commands on :data:`app` (once)."""
+    for name in COMMAND_MODULES:
+        if name not in _registered:
+            importlib.import_module(f"psirt.cli.{name}").register(app)
+            _registered.append(name)
+    return app
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    command = _command_name(argv)
+    module = LIGHT_COMMANDS.get(command or "")
+    if module is None:
+        return register_all()
+    light = _light_apps.get(module)
+    if light is None:
+        light = typer.Typer(**_APP_OPTIONS)
+        light.callback()(_root)
+        importlib.import_module(f"psirt.cli.{module}").register(light)
+        _light_apps[module] = light
+    return light
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; psirt's own errors become one line on stderr and exit code 2 (1 for audit)."""
     try:
         # Without standalone mode click returns the code of a typer.Exit instead of raising it.
-        code = app(args=argv, standalone_mode=False)
+        args = sys.argv[1:] if argv is None else argv
+        code = _app_for(args)(args=args, standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

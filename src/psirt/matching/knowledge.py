@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from functools import cmp_to_key
 from typing import Any
 
+import orjson
+
 from psirt.domain.advisory import Advisory
+from psirt.domain.codec import advisory_from_json, advisory_to_json
 from psirt.domain.sbom import Component
 from psirt.errors import InputError
 from psirt.matching.cpe import compare_versions, component_matches, parse_cpe
-from psirt.matching.index import AdvisoryIndex, Finding, MatchResult, Severity
+from psirt.matching.index import AdvisoryIndex, Finding, MatchResult, Severity, Vulnerability
+
+PLAIN_FORMAT = 1
+_INDENT = orjson.OPT_INDENT_2
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,17 @@ class KnowledgeMatch:
     cpe_problems: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class KnowledgeReport:
+    """A match rendered as the JSON report, without building one value per finding."""
+
+    components: int
+    findings: int
+    osv: MatchResult
+    cpe_problems: tuple[str, ...]
+    json: bytes  # the text ``emit_json(kb.to_json(kb.match(...)))`` writes, newline included
+
+
 def _cvss_severity(adv: Advisory) -> Severity | None:
     best: Severity | None = None
     rank = {"CVSS_V4": 0, "CVSS_V3": 1, "CVSS_V2": 2}
@@ -54,6 +71,8 @@ class KnowledgeBase:
     cpe_advisories: dict[tuple[str, str], list[Advisory]] = field(default_factory=dict)
     kev: frozenset[str] = frozenset()
     epss: Mapping[str, float] = field(default_factory=dict)
+    # (vendor, product) -> canonical JSON of the CPE advisories, decoded on first use
+    cpe_bodies: dict[tuple[str, str], tuple[bytes, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -72,15 +91,75 @@ class KnowledgeBase:
                     kb.cpe_advisories.setdefault(vp, []).append(adv)
         return kb
 
-    def match(self, components: Sequence[Component]) -> KnowledgeMatch:
-        osv = self.index.match(components)
+    def _cpe_for(self, vendor_product: tuple[str, str]) -> list[Advisory]:
+        found = self.cpe_advisories.get(vendor_product)
+        if found is None:
+            bodies = self.cpe_bodies.get(vendor_product, ())
+            found = self.cpe_advisories[vendor_product] = [advisory_from_json(b) for b in bodies]
+        return found
+
+    def _match_cpe(
+        self, components: Sequence[Component], osv: MatchResult
+    ) -> tuple[list[ComponentFinding], tuple[str, ...]]:
+        """Findings through NVD applicability for components with a CPE, skipping CVEs
+        already reported for the component through an OSV alias group."""
         out: list[ComponentFinding] = []
+        problems: list[str] = []
+        if not (self.cpe_advisories or self.cpe_bodies):
+            return out, ()
+        with_cpe = {i for i, c in enumerate(components) if c.cpe}
+        if not with_cpe:
+            return out, ()
         seen: dict[int, set[str]] = {}
         for cm in osv.matches:
-            i = cm.position
-            ids = seen.setdefault(i, set())
-            for v in cm.vulnerabilities:
-                f = Finding(
+            if cm.position in with_cpe:
+                ids = seen.setdefault(cm.position, set())
+                for v in cm.vulnerabilities:
+                    ids.update(v.aliases)
+        for i in sorted(with_cpe):
+            c = components[i]
+            assert c.cpe is not None
+            try:
+                cpe = parse_cpe(c.cpe, source=c.name)
+            except InputError as exc:
+                problems.append(str(exc))
+                continue
+            for adv in self._cpe_for((cpe.vendor, cpe.product)):
+                ids = {adv.id, *adv.aliases}
+                group = self.index.group(adv.id)
+                if group is not None:
+                    ids |= set(group.ids)
+                if ids & seen.get(i, set()):
+                    continue
+                if not component_matches(c.cpe, adv.configurations):
+                    continue
+                aliases = tuple(sorted(ids))
+                out.append(
+                    ComponentFinding(
+                        i,
+                        Finding(
+                            purl=c.purl or "",
+                            name=c.name,
+                            version=c.version,
+                            ecosystem="CPE",
+                            advisory_id=adv.id,
+                            aliases=aliases,
+                            fixed_versions=_cpe_fixed(adv, cpe.vendor, cpe.product),
+                            severity=_cvss_severity(adv),
+                            related=self.index.related(aliases),
+                        ),
+                        "cpe",
+                    )
+                )
+                seen.setdefault(i, set()).update(aliases)
+        return out, tuple(problems)
+
+    def match(self, components: Sequence[Component]) -> KnowledgeMatch:
+        osv = self.index.match(components)
+        out = [
+            ComponentFinding(
+                cm.position,
+                Finding(
                     cm.purl,
                     cm.name,
                     cm.version,
@@ -89,57 +168,145 @@ class KnowledgeBase:
                     v.aliases,
                     v.fixed_versions,
                     v.severity,
-                )
-                out.append(ComponentFinding(i, f, "purl"))
-                ids.update(v.aliases)
-        problems: list[str] = []
-        if self.cpe_advisories:
-            for i, c in enumerate(components):
-                if not c.cpe:
-                    continue
-                try:
-                    cpe = parse_cpe(c.cpe, source=c.name)
-                except InputError as exc:
-                    problems.append(str(exc))
-                    continue
-                for adv in self.cpe_advisories.get((cpe.vendor, cpe.product), ()):
-                    ids = {adv.id, *adv.aliases}
-                    group = self.index.group(adv.id)
-                    if group is not None:
-                        ids |= set(group.ids)
-                    if ids & seen.get(i, set()):
-                        continue
-                    if not component_matches(c.cpe, adv.configurations):
-                        continue
-                    aliases = tuple(sorted(ids))
-                    out.append(
-                        ComponentFinding(
-                            i,
-                            Finding(
-                                purl=c.purl or "",
-                                name=c.name,
-                                version=c.version,
-                                ecosystem="CPE",
-                                advisory_id=adv.id,
-                                aliases=aliases,
-                                fixed_versions=_cpe_fixed(adv, cpe.vendor, cpe.product),
-                                severity=_cvss_severity(adv),
-                            ),
-                            "cpe",
-                        )
+                    v.related,
+                ),
+                "purl",
+            )
+            for cm in osv.matches
+            for v in cm.vulnerabilities
+        ]
+        cpe, problems = self._match_cpe(components, osv)
+        out.extend(cpe)
+        return KnowledgeMatch(len(components), tuple(out), osv, problems)
+
+    def report(self, components: Sequence[Component]) -> KnowledgeReport:
+        """Match and render the JSON report in one pass: each component's fields and each
+        vulnerability's fields are encoded once, findings are joined as bytes."""
+        osv = self.index.match(components)
+        cpe, problems = self._match_cpe(components, osv)
+        tails: dict[int, bytes] = {}
+
+        def tail(v: Vulnerability) -> bytes:
+            found = tails.get(id(v))
+            if found is None:
+                ids = (*v.aliases, *v.related)
+                found = tails[id(v)] = _tail(
+                    v.advisory_id, v.aliases, v.fixed_versions, v.severity,
+                    self.is_kev(ids), self.epss_of(ids),
+                )  # fmt: skip
+            return found
+
+        rows: list[bytes] = []
+        count = 0
+        if not cpe:
+            ordered = sorted(osv.matches, key=lambda cm: (cm.purl, cm.name, cm.version))
+            start = 0
+            while start < len(ordered):
+                end = start + 1
+                purl = ordered[start].purl
+                while end < len(ordered) and ordered[end].purl == purl:
+                    end += 1
+                group = ordered[start:end]
+                first = group[0]
+                if all(cm.name == first.name and cm.version == first.version for cm in group):
+                    head = _head(first.purl, first.name, first.version, first.ecosystem)
+                    for v in first.vulnerabilities:
+                        rows.extend([head + tail(v)] * len(group))
+                else:
+                    keyed = [
+                        (v.advisory_id, cm.name, cm.version, i, _head(
+                            cm.purl, cm.name, cm.version, cm.ecosystem) + tail(v))
+                        for i, cm in enumerate(group)
+                        for v in cm.vulnerabilities
+                    ]  # fmt: skip
+                    keyed.sort(key=lambda r: r[:4])
+                    rows.extend(r[4] for r in keyed)
+                start = end
+            count = len(rows)
+        else:
+            everything: list[tuple[str, str, str, str, int, bytes]] = []
+            n = 0
+            for cm in osv.matches:
+                head = _head(cm.purl, cm.name, cm.version, cm.ecosystem)
+                for v in cm.vulnerabilities:
+                    everything.append(
+                        (cm.purl, v.advisory_id, cm.name, cm.version, n, head + tail(v))
                     )
-                    seen.setdefault(i, set()).update(aliases)
-        return KnowledgeMatch(len(components), tuple(out), osv, tuple(problems))
+                    n += 1
+            for cf in cpe:
+                f = cf.finding
+                ids = (*f.aliases, *f.related)
+                row = _head(f.purl or None, f.name, f.version, f.ecosystem) + _tail(
+                    f.advisory_id, f.aliases, f.fixed_versions, f.severity,
+                    self.is_kev(ids), self.epss_of(ids),
+                )  # fmt: skip
+                everything.append((f.purl, f.advisory_id, f.name, f.version, n, row))
+                n += 1
+            everything.sort(key=lambda r: r[:5])
+            rows = [r[5] for r in everything]
+            count = len(rows)
+        if rows:
+            text = b"".join(
+                (
+                    b'{\n  "components": ',
+                    str(len(components)).encode(),
+                    b',\n  "findings": [\n',
+                    b",\n".join(rows),
+                    b"\n  ]\n}\n",
+                )
+            )
+        else:
+            text = orjson.dumps({"components": len(components), "findings": []}, option=_INDENT)
+            text += b"\n"
+        return KnowledgeReport(len(components), count, osv, problems, text)
 
     def related_ids(self, finding: Finding) -> tuple[str, ...]:
         """CVE ids a finding's advisories list as ``related`` (distro advisories such as ALSA
         name the CVEs they fix there, not in ``aliases``); used for KEV and EPSS lookups."""
-        out: set[str] = set()
-        for vuln_id in finding.aliases:
-            adv = self.index.advisory(vuln_id)
-            if adv is not None:
-                out.update(r for r in adv.related if r.upper().startswith("CVE-"))
-        return tuple(sorted(out - set(finding.aliases)))
+        return finding.related or self.index.related(finding.aliases)
+
+    # -- plain data --
+
+    def to_plain(self) -> dict[str, Any]:
+        """The knowledge base as plain data for ``marshal`` (see :meth:`from_plain`).
+
+        EPSS scores are kept for the ids the knowledge base can report only.
+        """
+        index = self.index.to_plain()
+        known: set[str] = set()
+        for _primary, ids in index["groups"]:
+            known.update(ids)
+        for related in index["related"].values():
+            known.update(related)
+        cpe: list[tuple[str, str, tuple[bytes, ...]]] = []
+        for (vendor, product), advs in self.cpe_advisories.items():
+            cpe.append((vendor, product, tuple(advisory_to_json(a) for a in advs)))
+            for a in advs:
+                known.update((a.id, *a.aliases, *a.related))
+        for (vendor, product), bodies in self.cpe_bodies.items():
+            if (vendor, product) not in self.cpe_advisories:
+                cpe.append((vendor, product, bodies))
+                for a in self._cpe_for((vendor, product)):
+                    known.update((a.id, *a.aliases, *a.related))
+        return {
+            "format": PLAIN_FORMAT,
+            "index": index,
+            "cpe": cpe,
+            "kev": sorted(self.kev),
+            "epss": {i: score for i, score in self.epss.items() if i in known},
+        }
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> KnowledgeBase:
+        """Rebuild from :meth:`to_plain` data; raises ValueError when it is not that."""
+        if data.get("format") != PLAIN_FORMAT:
+            raise ValueError("not a knowledge base of this format")
+        return cls(
+            AdvisoryIndex.from_plain(data["index"]),
+            kev=frozenset(data["kev"]),
+            epss=dict(data["epss"]),
+            cpe_bodies={(v, p): tuple(bodies) for v, p, bodies in data["cpe"]},
+        )
 
     def is_kev(self, ids: Iterable[str]) -> bool:
         return any(i in self.kev for i in ids)
@@ -168,6 +335,37 @@ class KnowledgeBase:
             )
         rows.sort(key=lambda r: (r["purl"] or "", r["advisory_id"], r["name"], r["version"]))
         return {"components": result.components, "findings": rows}
+
+
+def _head(purl: str | None, name: str, version: str, ecosystem: str) -> bytes:
+    """The first fields of a finding, indented as one element of the findings list."""
+    text = orjson.dumps(
+        {"purl": purl, "name": name, "version": version, "ecosystem": ecosystem}, option=_INDENT
+    )
+    return b"    " + text[:-2].replace(b"\n", b"\n    ") + b","
+
+
+def _tail(
+    advisory_id: str,
+    aliases: tuple[str, ...],
+    fixed: tuple[str, ...],
+    severity: Severity | None,
+    kev: bool,
+    epss: float | None,
+) -> bytes:
+    """The remaining fields of a finding, closing its object (see :func:`_head`)."""
+    text = orjson.dumps(
+        {
+            "advisory_id": advisory_id,
+            "aliases": list(aliases),
+            "fixed_versions": list(fixed),
+            "severity": severity.score if severity else None,
+            "kev": kev,
+            "epss": epss,
+        },
+        option=_INDENT,
+    )
+    return text[1:].replace(b"\n", b"\n    ")
 
 
 def _vendor_products(adv: Advisory) -> set[tuple[str, str]]:
