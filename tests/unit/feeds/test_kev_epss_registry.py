@@ -65,7 +65,7 @@ def test_kev_invalid_rows_are_reported() -> None:
             "k: line 1: KEV CSV header lacks cveID, vendorProject, vulnerabilityName, dateAdded",
         ),
         (b'{"count": 0}', "k: expected a KEV catalog object with 'vulnerabilities'"),
-        (b'{"vulnerabilities": 3}', "k: vulnerabilities: expected a list, got a number"),
+        (b'{"vulnerabilities": 3}', "k: vulnerabilities: expected an array, got a number"),
     ],
 )
 def test_kev_unreadable(data: bytes, message: str) -> None:

@@ -155,7 +155,7 @@ def test_nvd_invalid_criteria_is_a_problem() -> None:
     [
         (
             (NVD_ASSETS / "invalid-vulnerabilities-not-list.json").read_bytes(),
-            "x.json: vulnerabilities: expected a list, got an object",
+            "x.json: vulnerabilities: expected an array, got an object",
         ),
         (
             b'{"format": "NVD_CVE"',

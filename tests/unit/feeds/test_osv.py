@@ -135,7 +135,7 @@ INVALID_RECORDS = [
     ),
     (
         "invalid-aliases-not-list.json",
-        "invalid-aliases-not-list.json: PSIRT-TEST-0002: aliases: expected a list, got a string",
+        "invalid-aliases-not-list.json: PSIRT-TEST-0002: aliases: expected an array, got a string",
     ),
 ]
 

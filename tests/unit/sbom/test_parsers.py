@@ -84,7 +84,7 @@ def test_unknown_format_is_refused(data: bytes, message: str) -> None:
     [
         (
             b'{"bomFormat": "CycloneDX",\n "components": [\n  {"name": ',
-            "bom.json: line 3, column 12: invalid JSON: unexpected end of data",
+            "bom.json: line 3, column 12: not valid JSON: unexpected end of data",
         ),
         (_cdx(components={"a": 1}), "bom.json: components: expected an array, got an object"),
         (

@@ -329,7 +329,7 @@ def test_pentest_csv_template() -> None:
         ),
         (
             "invalid-findings-not-array.json",
-            "invalid-findings-not-array.json: findings: expected an array, got object",
+            "invalid-findings-not-array.json: findings: expected an array, got an object",
         ),
     ],
 )

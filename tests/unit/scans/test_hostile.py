@@ -15,9 +15,9 @@ from tests.conftest import ASSETS
     [
         (
             b'{"version": "2.1.0",\n "runs": [\n  {"results": [}\n]}',
-            "r.sarif: line 3 column 16: not valid JSON",
+            "r.sarif: line 3, column 16: not valid JSON",
         ),
-        (b'{"version": "2.1.0", "runs": {}}', "r.sarif: runs: expected an array, got object"),
+        (b'{"version": "2.1.0", "runs": {}}', "r.sarif: runs: expected an array, got an object"),
         (
             b'{"version": "2.1.0", "runs": [{"results": [{"level": 3}]}]}',
             "r.sarif: runs[0].results[0].level: not a SARIF level: '3'",
@@ -30,15 +30,15 @@ from tests.conftest import ASSETS
             b'{"version": "2.1.0", "runs": [{"results": [{"locations": [{"physicalLocation": '
             b'{"artifactLocation": {"uri": "a"}, "region": {"startLine": "x"}}}]}]}]}',
             "r.sarif: runs[0].results[0].locations[0].physicalLocation.region.startLine: "
-            "expected an integer, got string 'x'",
+            "expected an integer, got a string 'x'",
         ),
         (
             b'{"version": "2.1.0", "runs": [{"results": [{"message": []}]}]}',
-            "r.sarif: runs[0].results[0].message: expected an object, got array",
+            "r.sarif: runs[0].results[0].message: expected an object, got an array",
         ),
         (
             b'{"version": "2.1.0", "runs": [{"results": [{"suppressions": [1]}]}]}',
-            "r.sarif: runs[0].results[0].suppressions[0]: expected an object, got number",
+            "r.sarif: runs[0].results[0].suppressions[0]: expected an object, got a number",
         ),
     ],
 )
@@ -59,23 +59,23 @@ def test_sarif_errors(data: bytes, message: str) -> None:
         (
             ScanFormat.BANDIT,
             b'{"results": [{"test_id": "B1", "filename": "a", "line_number": []}]}',
-            "b.json: results[0].line_number: expected an integer, got array",
+            "b.json: results[0].line_number: expected an integer, got an array",
         ),
         (
             ScanFormat.SEMGREP,
             b'{"results": [{"check_id": "x", "path": "a", "start": 5}], "errors": []}',
-            "b.json: results[0].start: expected an object, got number",
+            "b.json: results[0].start: expected an object, got a number",
         ),
         (
             ScanFormat.ZAP_JSON,
             b'{"@version": "2.9", "site": [{"alerts": [{"pluginid": "1", '
             b'"instances": {"uri": "x"}}]}]}',
-            "b.json: site[0].alerts[0].instances: expected an array, got object",
+            "b.json: site[0].alerts[0].instances: expected an array, got an object",
         ),
         (
             ScanFormat.ZAP_JSON,
             b'{"@version": "2.9", "site": [{"alerts": [{"pluginid": "1", "cweid": "abc"}]}]}',
-            "b.json: site[0].alerts[0].cweid: expected an integer, got string 'abc'",
+            "b.json: site[0].alerts[0].cweid: expected an integer, got a string 'abc'",
         ),
         (
             ScanFormat.TRIVY,
@@ -87,7 +87,7 @@ def test_sarif_errors(data: bytes, message: str) -> None:
             ScanFormat.GRYPE,
             b'{"matches": [{"vulnerability": {"id": "CVE-1"}, "artifact": '
             b'{"name": "x", "locations": "nope"}}], "descriptor": {}}',
-            "b.json: matches[0].artifact.locations: expected an array, got string",
+            "b.json: matches[0].artifact.locations: expected an array, got a string",
         ),
         (
             ScanFormat.OSV_SCANNER,

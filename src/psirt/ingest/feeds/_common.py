@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
 import yaml
 
 from psirt.errors import InputError
+from psirt.ingest._json import strip_bom, type_name
 
 # libyaml when present (same results, much faster)
 _YamlLoader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -36,20 +36,6 @@ def join(base: str, key: str | int) -> str:
     if base.startswith("line "):  # CSV rows: "line 3, dateAdded"
         return f"{base}, {key}"
     return f"{base}.{key}" if base else key
-
-
-def strip_bom(data: bytes) -> bytes:
-    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-
-
-def load_json(data: bytes, source: str) -> Any:
-    """Decode JSON or raise ``InputError`` naming line and column."""
-    try:
-        return orjson.loads(strip_bom(data))
-    except orjson.JSONDecodeError as exc:
-        raise InputError(
-            source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
-        ) from None
 
 
 def load_yaml(data: bytes, source: str) -> Any:
@@ -87,22 +73,6 @@ def decode_text(data: bytes, source: str) -> str:
 # -- typed access -------------------------------------------------------------------------
 
 
-def type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def as_object(value: object, location: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise RecordError(location, f"expected an object, got {type_name(value)}")
@@ -111,7 +81,7 @@ def as_object(value: object, location: str) -> Mapping[str, Any]:
 
 def as_list(value: object, location: str) -> Sequence[Any]:
     if not isinstance(value, list):
-        raise RecordError(location, f"expected a list, got {type_name(value)}")
+        raise RecordError(location, f"expected an array, got {type_name(value)}")
     return value
 
 

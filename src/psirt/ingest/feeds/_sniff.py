@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from psirt.errors import InputError, UnknownFormat
+from psirt.ingest._json import load_json, strip_bom
 from psirt.ingest.feeds import FeedFormat
-from psirt.ingest.feeds._common import load_json, load_yaml, looks_like_json, strip_bom
+from psirt.ingest.feeds._common import load_yaml, looks_like_json
 
 _OSV_KEYS = ("modified", "affected", "schema_version", "aliases", "published", "withdrawn")
 

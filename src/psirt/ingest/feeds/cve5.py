@@ -31,18 +31,17 @@ from typing import Any
 
 from psirt.domain.advisory import Advisory, CpeConfiguration, CpeMatch, CpeNode
 from psirt.errors import InputError
+from psirt.ingest._json import load_json, type_name
 from psirt.ingest.feeds import FeedBatch, FeedFormat, FeedProblem
 from psirt.ingest.feeds._common import (
     RecordError,
     as_object,
     join,
-    load_json,
     opt_list,
     opt_object,
     opt_str,
     opt_timestamp,
     req_str,
-    type_name,
     unique,
 )
 from psirt.ingest.feeds.nvd import parse_configurations

@@ -18,18 +18,17 @@ from typing import Any
 
 from psirt.domain.advisory import KevEntry
 from psirt.errors import InputError
+from psirt.ingest._json import load_json, type_name
 from psirt.ingest.feeds import FeedBatch, FeedFormat, FeedProblem
 from psirt.ingest.feeds._common import (
     RecordError,
     as_object,
     decode_text,
     join,
-    load_json,
     looks_like_json,
     opt_str,
     parse_date,
     req_str,
-    type_name,
 )
 
 CSV_HEADER = ("cveID", "vendorProject", "product", "vulnerabilityName", "dateAdded")
@@ -62,7 +61,7 @@ def _json_rows(data: bytes, source: str) -> list[tuple[str, Any]]:
         raise InputError(source, None, "expected a KEV catalog object with 'vulnerabilities'")
     vulns = doc["vulnerabilities"]
     if not isinstance(vulns, list):
-        raise InputError(source, "vulnerabilities", f"expected a list, got {type_name(vulns)}")
+        raise InputError(source, "vulnerabilities", f"expected an array, got {type_name(vulns)}")
     return [(f"vulnerabilities[{i}]", item) for i, item in enumerate(vulns)]
 
 

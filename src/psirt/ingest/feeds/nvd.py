@@ -27,19 +27,18 @@ from typing import Any
 
 from psirt.domain.advisory import Advisory, CpeConfiguration, CpeMatch, CpeNode
 from psirt.errors import InputError
+from psirt.ingest._json import load_json, type_name
 from psirt.ingest.feeds import FeedBatch, FeedFormat, FeedProblem
 from psirt.ingest.feeds._common import (
     RecordError,
     as_object,
     join,
-    load_json,
     opt_bool,
     opt_list,
     opt_object,
     opt_str,
     opt_timestamp,
     req_str,
-    type_name,
     unique,
 )
 from psirt.matching.cpe import parse_cpe
@@ -83,7 +82,9 @@ def _items(doc: Any, source: str) -> list[tuple[str, Any]]:
     if isinstance(doc, dict) and "vulnerabilities" in doc:
         vulns = doc["vulnerabilities"]
         if not isinstance(vulns, list):
-            raise InputError(source, "vulnerabilities", f"expected a list, got {type_name(vulns)}")
+            raise InputError(
+                source, "vulnerabilities", f"expected an array, got {type_name(vulns)}"
+            )
         return [_unwrap(item, f"vulnerabilities[{i}]") for i, item in enumerate(vulns)]
     if isinstance(doc, dict) and ("cve" in doc or "id" in doc):
         return [_unwrap(doc, "")]

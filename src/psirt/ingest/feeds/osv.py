@@ -37,13 +37,13 @@ from psirt.domain.advisory import (
     VersionRange,
 )
 from psirt.errors import InputError
+from psirt.ingest._json import load_json, type_name
 from psirt.ingest.feeds import FeedBatch, FeedFormat, FeedProblem
 from psirt.ingest.feeds._common import (
     RecordError,
     as_list,
     as_object,
     join,
-    load_json,
     load_yaml,
     looks_like_json,
     opt_list,
@@ -51,7 +51,6 @@ from psirt.ingest.feeds._common import (
     opt_timestamp,
     req_str,
     str_list,
-    type_name,
 )
 
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")

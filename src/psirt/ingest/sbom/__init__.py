@@ -17,6 +17,7 @@ from typing import Any, Final, Protocol
 
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import UnknownFormat
+from psirt.ingest._json import load_json
 from psirt.ingest.sbom import (
     _spdx2,
     cyclonedx_json,
@@ -28,7 +29,7 @@ from psirt.ingest.sbom import (
     spdx_xml,
     spdx_yaml,
 )
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_json
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from typing import Any, Final
 from xml.etree.ElementTree import Element, ParseError
 
-import orjson
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as _xml_fromstring
 
 from psirt.domain.sbom import Hash, ItemClass
 from psirt.errors import InputError
+from psirt.ingest._json import type_name
 
 DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
 
@@ -55,16 +55,6 @@ def check_size(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         )
 
 
-def load_json(data: bytes, source: str) -> Any:
-    """Parse JSON with orjson; syntax errors name line and column."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(
-            source, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
-        ) from None
-
-
 def load_xml(data: bytes, source: str) -> Element:
     """Parse XML through defusedxml (no entity expansion, no external resources)."""
     try:
@@ -81,24 +71,8 @@ def load_xml(data: bytes, source: str) -> Element:
 
 def require_object(value: Any, source: str, path: str) -> JsonObject:
     if type(value) is not dict:
-        raise InputError(source, path or None, f"expected an object, got {_kind(value)}")
+        raise InputError(source, path or None, f"expected an object, got {type_name(value)}")
     return value
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _join(path: str, key: str) -> str:
@@ -110,7 +84,7 @@ def opt_str(obj: Mapping[str, Any], key: str, source: str, path: str) -> str | N
     value = obj.get(key)
     if value is None or type(value) is str:
         return value
-    raise InputError(source, _join(path, key), f"expected a string, got {_kind(value)}")
+    raise InputError(source, _join(path, key), f"expected a string, got {type_name(value)}")
 
 
 def opt_list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]:
@@ -120,26 +94,26 @@ def opt_list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[A
         return []
     if type(value) is list:
         return value
-    raise InputError(source, _join(path, key), f"expected an array, got {_kind(value)}")
+    raise InputError(source, _join(path, key), f"expected an array, got {type_name(value)}")
 
 
 def opt_obj(obj: Mapping[str, Any], key: str, source: str, path: str) -> JsonObject | None:
     value = obj.get(key)
     if value is None or type(value) is dict:
         return value
-    raise InputError(source, _join(path, key), f"expected an object, got {_kind(value)}")
+    raise InputError(source, _join(path, key), f"expected an object, got {type_name(value)}")
 
 
 def item_obj(value: Any, source: str, path: str) -> JsonObject:
     if type(value) is dict:
         return value
-    raise InputError(source, path, f"expected an object, got {_kind(value)}")
+    raise InputError(source, path, f"expected an object, got {type_name(value)}")
 
 
 def item_str(value: Any, source: str, path: str) -> str:
     if type(value) is str:
         return value
-    raise InputError(source, path, f"expected a string, got {_kind(value)}")
+    raise InputError(source, path, f"expected a string, got {type_name(value)}")
 
 
 # --- identifiers ---------------------------------------------------------------------------

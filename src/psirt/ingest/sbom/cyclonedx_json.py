@@ -28,6 +28,7 @@ from psirt.domain.sbom import (
     Serialization,
 )
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.sbom._common import (
     DEFAULT_MAX_BYTES,
     JsonObject,
@@ -36,7 +37,6 @@ from psirt.ingest.sbom._common import (
     gc_paused,
     item_obj,
     item_str,
-    load_json,
     make_hash,
     opt_list,
     opt_obj,

@@ -21,6 +21,7 @@ from typing import Any
 
 from psirt.domain.sbom import Component, Dependency, ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.sbom._common import (
     DEFAULT_MAX_BYTES,
     JsonObject,
@@ -29,7 +30,6 @@ from psirt.ingest.sbom._common import (
     gc_paused,
     item_obj,
     item_str,
-    load_json,
     make_hash,
     opt_list,
     opt_str,

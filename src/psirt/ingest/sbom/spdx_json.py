@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
+from psirt.ingest._json import load_json
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_json
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.JSON

@@ -32,8 +32,9 @@ from referencing.jsonschema import DRAFT7
 
 from psirt.domain.sbom import SbomFormat, Serialization
 from psirt.errors import InputError, PsirtError
+from psirt.ingest._json import load_json
 from psirt.ingest.sbom import detect
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_json, load_xml
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_xml
 
 
 class ValidatorUnavailable(PsirtError):

@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, assert_never
 
-import orjson
-
 from psirt.domain.scan import ScanFormat, ScanResult
-from psirt.errors import InputError, UnknownFormat
+from psirt.errors import UnknownFormat
+from psirt.ingest._json import load_json, strip_bom
 from psirt.ingest.scans import bandit, grype, osv_scanner, pentest, sarif, semgrep, trivy, zap
-from psirt.ingest.scans._doc import strip_bom
 
 Parser = Callable[..., ScanResult]  # (data: bytes, *, source: str) -> ScanResult
 
@@ -69,12 +67,7 @@ def _detect(data: bytes, source: str) -> tuple[ScanFormat, Any]:
             return ScanFormat.ZAP_XML, None
         raise UnknownFormat(source, None, "XML document of no supported scanner format")
     if first in (b"{", b"["):
-        try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                source, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}"
-            ) from None
+        doc = load_json(data, source)  # the whole text, so that line numbers are the file's
         fmt = _detect_json(doc)
         if fmt is None:
             raise UnknownFormat(source, None, "JSON document of no supported scanner format")

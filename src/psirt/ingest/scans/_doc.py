@@ -11,41 +11,12 @@ import datetime as dt
 import re
 from typing import Any
 
-import orjson
-
 from psirt.errors import InputError
+from psirt.ingest._json import type_name
 
 JsonObject = dict[str, Any]
 
 _LONG_FRACTION = re.compile(r"(\.\d{7,})")
-
-_TYPE_NAMES = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-}
-
-
-def type_name(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def strip_bom(data: bytes) -> bytes:
-    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-
-
-def load_json(data: bytes, source: str) -> Any:
-    """Parse ``data`` as JSON; syntax errors name the line and column."""
-    try:
-        return orjson.loads(strip_bom(data))
-    except orjson.JSONDecodeError as exc:
-        raise InputError(
-            source, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}"
-        ) from None
 
 
 def obj(value: Any, source: str, path: str) -> JsonObject:

@@ -14,16 +14,9 @@ from typing import Any
 
 from psirt.domain.scan import CodeLocation, ScanFinding, ScanFormat, ScanKind, ScanResult
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
-from psirt.ingest.scans._doc import (
-    load_json,
-    obj,
-    opt_arr,
-    opt_int,
-    opt_obj,
-    opt_str,
-    parse_time,
-)
+from psirt.ingest.scans._doc import obj, opt_arr, opt_int, opt_obj, opt_str, parse_time
 
 TOOL = "Bandit"
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from psirt.domain.scan import PackageLocation, ScanFinding, ScanFormat, ScanKind, ScanResult
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
 from psirt.ingest.scans._doc import (
     JsonObject,
-    load_json,
     obj,
     opt_arr,
     opt_float,

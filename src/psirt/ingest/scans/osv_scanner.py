@@ -22,17 +22,9 @@ from cvss.exceptions import CVSSError
 
 from psirt.domain.scan import PackageLocation, ScanFinding, ScanFormat, ScanKind, ScanResult
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
-from psirt.ingest.scans._doc import (
-    JsonObject,
-    load_json,
-    obj,
-    opt_arr,
-    opt_float,
-    opt_obj,
-    opt_str,
-    str_list,
-)
+from psirt.ingest.scans._doc import JsonObject, obj, opt_arr, opt_float, opt_obj, opt_str, str_list
 
 TOOL = "osv-scanner"
 _CWE = re.compile(r"CWE-0*(\d+)", re.IGNORECASE)

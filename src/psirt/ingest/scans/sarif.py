@@ -41,11 +41,11 @@ from psirt.domain.scan import (
     ScanResult,
 )
 from psirt.errors import InputError
+from psirt.ingest._json import load_json, type_name
 from psirt.ingest.scans import fingerprint, severity
 from psirt.ingest.scans._doc import (
     JsonObject,
     arr,
-    load_json,
     obj,
     opt_arr,
     opt_float,
@@ -53,7 +53,6 @@ from psirt.ingest.scans._doc import (
     opt_obj,
     opt_str,
     parse_time,
-    type_name,
 )
 
 _CWE_TAG = re.compile(r"(?:^|[/:\s])cwe[-_/:]?0*(\d+)\b", re.IGNORECASE)

@@ -16,8 +16,9 @@ from typing import Any
 
 from psirt.domain.scan import CodeLocation, ScanFinding, ScanFormat, ScanKind, ScanResult
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
-from psirt.ingest.scans._doc import load_json, obj, opt_arr, opt_int, opt_obj, opt_str
+from psirt.ingest.scans._doc import obj, opt_arr, opt_int, opt_obj, opt_str
 
 TOOL = "Semgrep"
 _CWE = re.compile(r"CWE-0*(\d+)", re.IGNORECASE)

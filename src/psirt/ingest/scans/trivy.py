@@ -30,11 +30,11 @@ from psirt.domain.scan import (
     ScanResult,
 )
 from psirt.errors import InputError
+from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
 from psirt.ingest.scans._doc import (
     JsonObject,
     arr,
-    load_json,
     obj,
     opt_arr,
     opt_float,

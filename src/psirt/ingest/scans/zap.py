@@ -30,17 +30,9 @@ from defusedxml import DefusedXmlException
 
 from psirt.domain.scan import ScanFinding, ScanFormat, ScanKind, ScanResult, WebLocation
 from psirt.errors import InputError
+from psirt.ingest._json import load_json, strip_bom
 from psirt.ingest.scans import fingerprint, severity
-from psirt.ingest.scans._doc import (
-    JsonObject,
-    arr,
-    load_json,
-    obj,
-    opt_arr,
-    opt_int,
-    opt_str,
-    strip_bom,
-)
+from psirt.ingest.scans._doc import JsonObject, arr, obj, opt_arr, opt_int, opt_str
 
 TOOL = "ZAP"
 _CONFIDENCE = {"0": "false-positive", "1": "low", "2": "medium", "3": "high", "4": "confirmed"}

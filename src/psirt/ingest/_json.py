@@ -1,0 +1,41 @@
+"""JSON reading shared by every parser: one decoder, one way of naming a value's type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from psirt.errors import InputError
+
+
+def strip_bom(data: bytes) -> bytes:
+    """``data`` without a UTF-8 byte order mark."""
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def load_json(data: bytes, source: str) -> Any:
+    """Decode JSON; a syntax error names the line and column: ``f.json: line 3, column 12: ...``."""
+    try:
+        return orjson.loads(strip_bom(data))
+    except orjson.JSONDecodeError as exc:
+        raise InputError(
+            source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
+        ) from None
+
+
+def type_name(value: object) -> str:
+    """How an error message names the JSON type of ``value``: "a string", "an array" ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
