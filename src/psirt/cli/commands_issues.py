@@ -44,9 +44,7 @@ POLICY = typer.Option(
     None, "--policy", envvar="PSIRT_POLICY", help="Policy TOML merged over the shipped default."
 )
 FILE = typer.Option(None, "--file", help="Record file, TOML or JSON (docs/issue-records.md).")
-SIGN = typer.Option(
-    None, "--sign", help="Sign what you submit: authored, reviewed or approved."
-)
+SIGN = typer.Option(None, "--sign", help="Sign what you submit: authored, reviewed or approved.")
 ROLE = typer.Option(None, "--as-role", help="The role you sign in (default: your policy role).")
 ISSUE = typer.Argument(..., help="Issue number.")
 
@@ -316,9 +314,7 @@ def list_(
 
 
 @issue_app.command("show")
-def show(
-    issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputFormat = FORMAT
-) -> None:
+def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputFormat = FORMAT) -> None:
     """The full record history (who, when, what, signatures, policy digest), the release matrix
     and the deadlines of one issue."""
     policy = policy_store.active_policy(policy_file)
@@ -383,17 +379,29 @@ def show(
             }
             for d in detail.deadlines
         ],
-        [("id", "Timer"), ("what", "What"), ("due", "Due (UTC)"), ("done", "Done"),
-         ("state", "State"), ("source", "Source")],  # fmt: skip
+        [
+            ("id", "Timer"),
+            ("what", "What"),
+            ("due", "Due (UTC)"),
+            ("done", "Done"),
+            ("state", "State"),
+            ("source", "Source"),
+        ],  # fmt: skip
         title="deadlines",
         empty="no deadlines",
     )
     if detail.findings:
         emit_table(
             [_finding_row(f) for f in detail.findings],
-            [("id", "Finding"), ("product", "Product"), ("release", "Release"),
-             ("component", "Component"), ("version", "Version"), ("advisory_id", "Vulnerability"),
-             ("in_release_matrix", "In matrix")],  # fmt: skip
+            [
+                ("id", "Finding"),
+                ("product", "Product"),
+                ("release", "Release"),
+                ("component", "Component"),
+                ("version", "Version"),
+                ("advisory_id", "Vulnerability"),
+                ("in_release_matrix", "In matrix"),
+            ],  # fmt: skip
             title="linked findings",
         )
 
@@ -459,8 +467,15 @@ def deadlines_(
     emit(
         fmt,
         rows,
-        [("issue", "Issue"), ("id", "Timer"), ("what", "What"), ("due", "Due (UTC)"),
-         ("done_at", "Done"), ("overdue", "Overdue"), ("source", "Source")],  # fmt: skip
+        [
+            ("issue", "Issue"),
+            ("id", "Timer"),
+            ("what", "What"),
+            ("due", "Due (UTC)"),
+            ("done_at", "Done"),
+            ("overdue", "Overdue"),
+            ("source", "Source"),
+        ],  # fmt: skip
         title="deadlines",
         empty="no deadlines",
     )

@@ -780,9 +780,7 @@ class IssueDetail:
             **dataclasses.asdict(self.summary),
             "policy_digest": self.policy_digest,
             "release_matrix": self.release_matrix,
-            "deadlines": [
-                {**dataclasses.asdict(d), "met": d.met} for d in self.deadlines
-            ],
+            "deadlines": [{**dataclasses.asdict(d), "met": d.met} for d in self.deadlines],
             "findings": [dataclasses.asdict(f) for f in self.findings],
             "events": [e.to_dict() for e in self.events],
         }
@@ -848,8 +846,15 @@ def show_issue(
     issue = load(session, row, policy)
     matrix = issue.release_matrix()
     linked = [
-        LinkedFinding(f.id, p.name, r.version, c.name, c.version, f.advisory_id,
-                      f"{p.name}@{r.version}" in matrix)  # fmt: skip
+        LinkedFinding(
+            f.id,
+            p.name,
+            r.version,
+            c.name,
+            c.version,
+            f.advisory_id,
+            f"{p.name}@{r.version}" in matrix,
+        )  # fmt: skip
         for f, c, r, p in session.execute(
             select(m.Finding, m.Component, m.Release, m.Product)
             .join(m.Component, m.Finding.component_id == m.Component.id)

@@ -58,6 +58,7 @@ def test_example_parses(kind: str, lang: str, body: str) -> None:
 def test_unknown_field_in_an_example_would_be_named() -> None:
     with pytest.raises(InputError, match=r"^x.toml: reasn: unknown field$"):
         issues.record_from_data(
-            RECORD_TYPES["rework"], issues.parse_record_document(b'reasn = "x"', source="x.toml"),
+            RECORD_TYPES["rework"],
+            issues.parse_record_document(b'reasn = "x"', source="x.toml"),
             source="x.toml",
         )
