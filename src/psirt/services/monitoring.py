@@ -2,30 +2,44 @@
 
 The advisories that were added, updated or withdrawn name packages (and CPE vendor:product
 pairs). Only stored components of those packages can gain or lose findings, so only they are
-re-matched, against every advisory that names their packages, across every stored release.
-A new KEV listing of an existing finding emits an event as well.
+re-matched, against every advisory that names their packages (and every record sharing an
+alias group with one of those, so that groups and their primary ids are the ones a full scan
+sees), across every stored release, in one pass. Each release whose components were
+re-matched gets an ``sbom_scan`` activity record. A new KEV listing of an existing finding
+emits an event as well.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from psirt.domain.advisory import Advisory
+from psirt.matching.aliases import alias_groups
 from psirt.matching.knowledge import KnowledgeBase
 from psirt.services.feeds import CPE_ECOSYSTEM, FeedImportSummary
 from psirt.services.scanning import (
+    CHUNK,
+    COMPONENT_COLUMNS,
+    ComponentRow,
+    FeedContext,
     ScanOutcome,
     epss_scores,
     kev_ids,
     load_advisories,
     reconcile,
+    record_scan_activity,
+    release_refs,
 )
 from psirt.store import audit
 from psirt.store import models as m
+
+PACKAGE_CHUNK = 400  # (ecosystem, name) pairs per row-value IN list
 
 
 @dataclass
@@ -34,6 +48,8 @@ class RematchOutcome:
     components: int = 0
     releases: list[ScanOutcome] = field(default_factory=list)
     kev_events: int = 0
+    advisories: int = 0  # advisory records the re-match was built from
+    activities: list[int] = field(default_factory=list)  # sbom_scan activity ids
 
     @property
     def new(self) -> int:
@@ -54,9 +70,7 @@ class RematchOutcome:
             "new_findings": self.new,
             "retracted_findings": self.retracted,
             "events": self.events,
-            "releases": [
-                r.as_dict() for r in self.releases if r.new or r.retracted or r.reactivated
-            ],
+            "releases": [r.as_dict() for r in self.releases if r.changed],
         }
 
     def describe(self) -> str:
@@ -67,32 +81,35 @@ class RematchOutcome:
         )
 
 
-def _components_for(session: Session, packages: set[tuple[str, str]]) -> list[m.Component]:
+def _components_for(session: Session, packages: set[tuple[str, str]]) -> list[ComponentRow]:
     purl_keys = sorted(p for p in packages if p[0] != CPE_ECOSYSTEM)
     cpe_keys = sorted(p[1] for p in packages if p[0] == CPE_ECOSYSTEM)
-    found: dict[int, m.Component] = {}
-    for start in range(0, len(purl_keys), 400):
-        chunk = purl_keys[start : start + 400]
-        for c in session.scalars(
-            select(m.Component).where(
-                tuple_(m.Component.ecosystem, m.Component.match_name).in_(chunk)
-            )
+    found: dict[int, ComponentRow] = {}
+    q = select(*COMPONENT_COLUMNS)
+    for start in range(0, len(purl_keys), PACKAGE_CHUNK):
+        chunk = purl_keys[start : start + PACKAGE_CHUNK]
+        for c in session.execute(
+            q.where(tuple_(m.Component.ecosystem, m.Component.match_name).in_(chunk))
         ):
             found[c.id] = c
-    for start in range(0, len(cpe_keys), 900):
-        for c in session.scalars(
-            select(m.Component).where(m.Component.cpe_key.in_(cpe_keys[start : start + 900]))
-        ):
+    for start in range(0, len(cpe_keys), CHUNK):
+        for c in session.execute(q.where(m.Component.cpe_key.in_(cpe_keys[start : start + CHUNK]))):
             found[c.id] = c
-    return sorted(found.values(), key=lambda c: c.id)
+    return [found[k] for k in sorted(found, key=lambda i: (found[i].release_id, i))]
 
 
-def _advisory_ids_for(session: Session, comps: list[m.Component]) -> set[str]:
+def _package_keys(comps: Iterable[ComponentRow]) -> tuple[list[tuple[str, str]], list[str]]:
     purl_keys = sorted({(c.ecosystem, c.match_name) for c in comps if c.ecosystem and c.match_name})
     cpe_keys = sorted({c.cpe_key for c in comps if c.cpe_key})
+    return purl_keys, cpe_keys
+
+
+def _advisory_ids_for(session: Session, comps: Sequence[ComponentRow]) -> set[str]:
+    """Ids of the advisories naming the packages of ``comps``, closed over alias groups."""
+    purl_keys, cpe_keys = _package_keys(comps)
     ids: set[str] = set()
-    for start in range(0, len(purl_keys), 400):
-        chunk = purl_keys[start : start + 400]
+    for start in range(0, len(purl_keys), PACKAGE_CHUNK):
+        chunk = purl_keys[start : start + PACKAGE_CHUNK]
         ids.update(
             session.scalars(
                 select(m.AdvisoryPackage.advisory_id).where(
@@ -100,16 +117,43 @@ def _advisory_ids_for(session: Session, comps: list[m.Component]) -> set[str]:
                 )
             )
         )
-    for start in range(0, len(cpe_keys), 900):
+    for start in range(0, len(cpe_keys), CHUNK):
         ids.update(
             session.scalars(
                 select(m.AdvisoryPackage.advisory_id).where(
                     m.AdvisoryPackage.ecosystem == CPE_ECOSYSTEM,
-                    m.AdvisoryPackage.match_name.in_(cpe_keys[start : start + 900]),
+                    m.AdvisoryPackage.match_name.in_(cpe_keys[start : start + CHUNK]),
                 )
             )
         )
-    return ids
+    if not ids:
+        return ids
+    # Alias groups are connected components over every live record (aliases are symmetric
+    # and transitive): a record naming another package can join, or name, a group.
+    live = session.execute(
+        select(m.Advisory.id, m.Advisory.source, m.Advisory.aliases).where(
+            m.Advisory.withdrawn.is_(None)
+        )
+    ).all()
+    groups = alias_groups(Advisory(i, s, aliases=tuple(a or ())) for i, s, a in live)
+    wanted = set(ids)
+    for vuln_id in ids:
+        group = groups.get(vuln_id)
+        if group is not None:
+            wanted.update(group.ids)
+    records = {i for i, _, _ in live} | ids
+    return wanted & records
+
+
+def _release_packages(comps: Sequence[ComponentRow]) -> dict[int, list[str]]:
+    out: dict[int, set[str]] = {}
+    for c in comps:
+        names = out.setdefault(c.release_id, set())
+        if c.ecosystem and c.match_name:
+            names.add(f"{c.ecosystem}/{c.match_name}")
+        if c.cpe_key:
+            names.add(f"{CPE_ECOSYSTEM}:{c.cpe_key}")
+    return {rid: sorted(names) for rid, names in out.items()}
 
 
 def rematch(
@@ -118,35 +162,45 @@ def rematch(
     outcome = RematchOutcome(packages=len(packages))
     if not packages:
         return outcome
+    started = dt.datetime.now(dt.UTC)
     comps = _components_for(session, packages)
     outcome.components = len(comps)
     if not comps:
         return outcome
-    advisories = load_advisories(session, _advisory_ids_for(session, comps))
-    # Alias groups may join through records that name other packages: pull those in too.
-    known = {a.id for a in advisories}
-    extra = {a for adv in advisories for a in adv.aliases} - known
-    if extra:
-        advisories.extend(load_advisories(session, extra))
+    advisories = load_advisories(session, sorted(_advisory_ids_for(session, comps)))
+    outcome.advisories = len(advisories)
     kb = KnowledgeBase.build(advisories, kev=kev_ids(session), epss=epss_scores(session))
-    by_release: dict[int, list[m.Component]] = {}
-    for c in comps:
-        by_release.setdefault(c.release_id, []).append(c)
+    refs = release_refs(session, {c.release_id for c in comps})
     now = dt.datetime.now(dt.UTC)
-    for release_id, rows in sorted(by_release.items()):
-        release = session.get(m.Release, release_id)
-        assert release is not None
-        result = reconcile(session, release, rows, kb, snapshot_id=snapshot_id, now=now)
+    results = reconcile(session, refs, comps, kb, snapshot_id=snapshot_id, now=now)
+    ended = dt.datetime.now(dt.UTC)
+    feed = FeedContext.of(session, snapshot_id, used=len(advisories))
+    named = _release_packages(comps)
+    for release_id in refs:
+        result = results[release_id]
         outcome.releases.append(result)
-        if result.new or result.retracted or result.reactivated:
+        if result.changed:
             audit.append(
                 session,
                 actor=actor,
                 action="release.rematch",
                 object_type="release",
-                object_id=release.id,
+                object_id=release_id,
                 detail={**result.as_dict(), "snapshot": snapshot_id},
             )
+        outcome.activities.append(
+            record_scan_activity(
+                session,
+                actor=actor,
+                outcome=result,
+                feed=feed,
+                kb=kb,
+                started=started,
+                ended=ended,
+                trigger="feed import",
+                packages=named.get(release_id, ()),
+            )
+        )
     return outcome
 
 
@@ -154,24 +208,32 @@ def kev_listings(session: Session, new_kev: set[str]) -> int:
     """Emit an event for each active finding one of whose ids was newly KEV-listed."""
     if not new_kev:
         return 0
-    n = 0
     now = dt.datetime.now(dt.UTC)
-    for f in session.scalars(select(m.Finding).where(m.Finding.status == "active")):
-        listed = sorted(new_kev & {f.advisory_id, *f.aliases, *f.related})
-        if not listed:
-            continue
-        session.add(
-            m.MonitoringEvent(
-                kind="finding.kev_listed",
-                release_id=f.release_id,
-                finding_id=f.id,
-                advisory_id=f.advisory_id,
-                at=now,
-                detail={"kev": listed},
+    q = select(
+        m.Finding.id,
+        m.Finding.release_id,
+        m.Finding.advisory_id,
+        m.Finding.aliases,
+        m.Finding.related,
+    ).where(m.Finding.status == "active")
+    events = []
+    for fid, release_id, advisory_id, aliases, related in session.execute(q):
+        listed = sorted(new_kev & {advisory_id, *(aliases or ()), *(related or ())})
+        if listed:
+            events.append(
+                {
+                    "kind": "finding.kev_listed",
+                    "release_id": release_id,
+                    "finding_id": fid,
+                    "advisory_id": advisory_id,
+                    "at": now,
+                    "detail": {"kev": listed},
+                    "delivered": False,
+                }
             )
-        )
-        n += 1
-    return n
+    if events:
+        session.execute(insert(m.MonitoringEvent), events)
+    return len(events)
 
 
 def after_feed_import(

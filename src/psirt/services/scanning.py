@@ -4,27 +4,38 @@ A scan records findings per (component, alias group): new ones with ``first_seen
 feed snapshot they came from, known ones get ``last_seen``, ones that no longer match are
 retracted (never deleted) with the reason. A released or fielded release that gains a finding
 emits a monitoring event; so does a KEV listing of an existing finding.
+
+Every scanned release gets an ``sbom_scan`` activity record (tool ``psirt``, the components
+matched, the feed snapshot and its sha256, the counts and the knowledge-base size).
+
+Findings and events are written with bulk ``INSERT``/``UPDATE`` statements, many releases at a
+time, so that re-matching every stored release stays one short transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Row, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from psirt import __version__
+from psirt.domain.activity import ActivityType
 from psirt.domain.advisory import Advisory
 from psirt.domain.codec import advisory_from_json
 from psirt.domain.sbom import Component
 from psirt.matching.knowledge import KnowledgeBase
+from psirt.services import activities
 from psirt.services.catalog import get_release
 from psirt.store import audit
 from psirt.store import models as m
 
 FIELDED = ("released", "fielded")
+CHUNK = 900  # bound parameters per IN list (SQLite's historical limit is 999)
+SCAN_BATCH = 25_000  # components matched and reconciled together by scan_all
 
 
 def load_advisories(session: Session, ids: Iterable[str] | None = None) -> list[Advisory]:
@@ -33,10 +44,10 @@ def load_advisories(session: Session, ids: Iterable[str] | None = None) -> list[
         return [advisory_from_json(b) for b in session.scalars(q)]
     ids = list(ids)
     out: list[Advisory] = []
-    for start in range(0, len(ids), 900):
+    for start in range(0, len(ids), CHUNK):
         out.extend(
             advisory_from_json(b)
-            for b in session.scalars(q.where(m.Advisory.id.in_(ids[start : start + 900])))
+            for b in session.scalars(q.where(m.Advisory.id.in_(ids[start : start + CHUNK])))
         )
     return out
 
@@ -61,10 +72,72 @@ def latest_snapshot(session: Session) -> int | None:
     return session.scalar(select(func.max(m.FeedSnapshot.id)))
 
 
-def component_value(row: m.Component) -> Component:
+def advisory_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(m.Advisory)) or 0
+
+
+# Columns a scan needs of a component (rows, not ORM objects: nothing to track or flush).
+COMPONENT_COLUMNS = (
+    m.Component.id,
+    m.Component.release_id,
+    m.Component.ref,
+    m.Component.name,
+    m.Component.version,
+    m.Component.type,
+    m.Component.purl,
+    m.Component.cpe,
+    m.Component.ecosystem,
+    m.Component.match_name,
+    m.Component.cpe_key,
+)
+ComponentRow: TypeAlias = Row[*tuple[Any, ...]]
+
+
+def component_value(row: m.Component | ComponentRow) -> Component:
     return Component(
         name=row.name, version=row.version, ref=row.ref, type=row.type, purl=row.purl, cpe=row.cpe
     )
+
+
+def release_components(session: Session, release_ids: Sequence[int]) -> list[ComponentRow]:
+    out: list[ComponentRow] = []
+    ids = list(release_ids)
+    for start in range(0, len(ids), CHUNK):
+        out.extend(
+            session.execute(
+                select(*COMPONENT_COLUMNS)
+                .where(m.Component.release_id.in_(ids[start : start + CHUNK]))
+                .order_by(m.Component.release_id, m.Component.id)
+            ).all()
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRef:
+    """What a scan needs to know of a release (one query for all of them)."""
+
+    id: int
+    product: str
+    version: str
+    status: str
+
+
+def release_refs(session: Session, ids: Iterable[int] | None = None) -> dict[int, ReleaseRef]:
+    """Releases by id with their product names, ordered by product name then release id."""
+    q = (
+        select(m.Release.id, m.Product.name, m.Release.version, m.Release.status)
+        .join(m.Product, m.Release.product_id == m.Product.id)
+        .order_by(m.Product.name, m.Release.id)
+    )
+    if ids is None:
+        return {r[0]: ReleaseRef(*r) for r in session.execute(q)}
+    wanted = sorted(set(ids))
+    found: dict[int, ReleaseRef] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for r in session.execute(q.where(m.Release.id.in_(wanted[start : start + CHUNK]))):
+            found[r[0]] = ReleaseRef(*r)
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].product, kv[0])))
 
 
 @dataclass
@@ -94,153 +167,358 @@ class ScanOutcome:
             "events": self.events,
         }
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.retracted or self.reactivated)
+
+
+@dataclass(slots=True)
+class _Stored:
+    id: int
+    advisory_id: str
+    aliases: list[Any]
+    related: list[Any]
+    fixed_versions: list[Any]
+    severity: str | None
+    status: str
+
+    def ids(self) -> set[str]:
+        return {self.advisory_id, *self.aliases}
+
+
+def _stored_findings(session: Session, comp_ids: Sequence[int]) -> dict[int, list[_Stored]]:
+    q = select(
+        m.Finding.component_id,
+        m.Finding.id,
+        m.Finding.advisory_id,
+        m.Finding.aliases,
+        m.Finding.related,
+        m.Finding.fixed_versions,
+        m.Finding.severity,
+        m.Finding.status,
+    )
+    out: dict[int, list[_Stored]] = {}
+    for start in range(0, len(comp_ids), CHUNK):
+        for cid, *rest in session.execute(
+            q.where(m.Finding.component_id.in_(comp_ids[start : start + CHUNK]))
+        ):
+            out.setdefault(cid, []).append(_Stored(*rest))
+    return out
+
+
+def _expire_findings(session: Session) -> None:
+    """Bulk statements bypass the identity map: reload any Finding object held in it."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, m.Finding):
+            session.expire(obj)
+
 
 def reconcile(
     session: Session,
-    release: m.Release,
-    rows: list[m.Component],
+    releases: Mapping[int, ReleaseRef],
+    rows: Sequence[ComponentRow],
     kb: KnowledgeBase,
     *,
     snapshot_id: int | None,
     now: dt.datetime,
-) -> ScanOutcome:
-    """Match ``rows`` (components of one release) and bring their findings up to date."""
-    product = session.get(m.Product, release.product_id)
-    outcome = ScanOutcome(
-        release.id, product.name if product else "?", release.version, release.status, len(rows)
-    )
+) -> dict[int, ScanOutcome]:
+    """Match ``rows`` (components of ``releases``) and bring their findings up to date.
+
+    Returns one outcome per release of ``releases``; rows are matched in one call and the
+    findings written with one bulk statement per kind of change.
+    """
+    outcomes = {
+        rid: ScanOutcome(rid, ref.product, ref.version, ref.status) for rid, ref in releases.items()
+    }
+    for r in rows:
+        outcomes[r.release_id].components += 1
     result = kb.match([component_value(r) for r in rows])
-    comp_ids = [r.id for r in rows]
-    existing: dict[int, list[m.Finding]] = {}
-    for start in range(0, len(comp_ids), 900):
-        for stored in session.scalars(
-            select(m.Finding).where(m.Finding.component_id.in_(comp_ids[start : start + 900]))
-        ):
-            existing.setdefault(stored.component_id, []).append(stored)
+    existing = _stored_findings(session, [r.id for r in rows])
+    withdrawn = kb.index.withdrawn
     matched: set[int] = set()
-    new_rows: list[m.Finding] = []
+    inserts: list[dict[str, Any]] = []
+    updates: dict[int, dict[str, Any]] = {}
+    seen: list[int] = []
     for cf in result.findings:
         row = rows[cf.component]
+        outcome = outcomes[row.release_id]
         f = cf.finding
-        aliases = set(f.aliases)
-        hit = next(
-            (e for e in existing.get(row.id, ()) if aliases & {e.advisory_id, *e.aliases}), None
-        )
+        aliases = list(f.aliases)
+        related = list(kb.related_ids(f))
+        fixed = list(f.fixed_versions)
         severity = f.severity.score if f.severity else None
-        if hit is not None:
-            matched.add(hit.id)
-            hit.last_seen = now
-            hit.aliases = list(f.aliases)
-            hit.related = list(kb.related_ids(f))
-            hit.fixed_versions = list(f.fixed_versions)
-            hit.severity = severity
-            if hit.advisory_id != f.advisory_id:
-                hit.advisory_id = f.advisory_id
-            if hit.status == "retracted":
-                hit.status = "active"
-                hit.retracted_reason = None
-                outcome.reactivated += 1
-            else:
-                outcome.still += 1
+        group = set(aliases)
+        hit = next((e for e in existing.get(row.id, ()) if group & e.ids()), None)
+        if hit is None:
+            inserts.append(
+                {
+                    "release_id": row.release_id,
+                    "component_id": row.id,
+                    "advisory_id": f.advisory_id,
+                    "aliases": aliases,
+                    "related": related,
+                    "fixed_versions": fixed,
+                    "severity": severity,
+                    "status": "active",
+                    "retracted_reason": None,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "snapshot_id": snapshot_id,
+                }
+            )
+            outcome.new += 1
+            outcome.new_ids.append(f.advisory_id)
             continue
-        finding = m.Finding(
-            release_id=release.id,
-            component_id=row.id,
-            advisory_id=f.advisory_id,
-            aliases=list(f.aliases),
-            related=list(kb.related_ids(f)),
-            fixed_versions=list(f.fixed_versions),
-            severity=severity,
-            status="active",
-            first_seen=now,
-            last_seen=now,
-            snapshot_id=snapshot_id,
-        )
-        session.add(finding)
-        new_rows.append(finding)
-        outcome.new += 1
-        outcome.new_ids.append(f.advisory_id)
-    for findings in existing.values():
-        for e in findings:
+        matched.add(hit.id)
+        if hit.status == "retracted":
+            outcome.reactivated += 1
+        else:
+            outcome.still += 1
+        if (
+            hit.status == "retracted"
+            or hit.advisory_id != f.advisory_id
+            or hit.aliases != aliases
+            or hit.related != related
+            or hit.fixed_versions != fixed
+            or hit.severity != severity
+        ):
+            updates[hit.id] = {
+                "id": hit.id,
+                "advisory_id": f.advisory_id,
+                "aliases": aliases,
+                "related": related,
+                "fixed_versions": fixed,
+                "severity": severity,
+                "status": "active",
+                "retracted_reason": None,
+                "last_seen": now,
+            }
+            # The same stored row may be hit again by a later group: keep what it says now.
+            hit.advisory_id, hit.aliases, hit.status = f.advisory_id, aliases, "active"
+        else:
+            seen.append(hit.id)
+    for r in rows:
+        for e in existing.get(r.id, ()):
             if e.id in matched or e.status == "retracted":
                 continue
-            withdrawn = kb.index.withdrawn
-            e.status = "retracted"
-            e.retracted_reason = (
-                "advisory withdrawn"
-                if ({e.advisory_id, *e.aliases} & withdrawn)
-                else "no longer matches the knowledge base"
-            )
-            e.last_seen = now
-            outcome.retracted += 1
+            updates[e.id] = {
+                "id": e.id,
+                "status": "retracted",
+                "retracted_reason": (
+                    "advisory withdrawn"
+                    if e.ids() & withdrawn
+                    else "no longer matches the knowledge base"
+                ),
+                "last_seen": now,
+            }
+            outcomes[r.release_id].retracted += 1
     session.flush()
-    if release.status in FIELDED:
-        for finding in new_rows:
-            session.add(
-                m.MonitoringEvent(
-                    kind="release.newly_affected",
-                    release_id=release.id,
-                    finding_id=finding.id,
-                    advisory_id=finding.advisory_id,
-                    at=now,
-                    detail={
-                        "product": outcome.product,
-                        "release": release.version,
-                        "status": release.status,
-                        "kev": kb.is_kev([*finding.aliases, *finding.related]),
+    if updates:
+        by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for u in updates.values():
+            by_keys.setdefault(tuple(u), []).append(u)
+        for batch in by_keys.values():
+            session.execute(update(m.Finding), batch)
+    seen_once = sorted(set(seen) - set(updates))
+    for start in range(0, len(seen_once), CHUNK):
+        session.execute(
+            update(m.Finding)
+            .where(m.Finding.id.in_(seen_once[start : start + CHUNK]))
+            .values(last_seen=now)
+            .execution_options(synchronize_session=False)
+        )
+    if inserts:
+        new_ids = session.scalars(
+            insert(m.Finding).returning(m.Finding.id, sort_by_parameter_order=True), inserts
+        ).all()
+        events = []
+        for fid, values in zip(new_ids, inserts, strict=True):
+            ref = releases[values["release_id"]]
+            if ref.status not in FIELDED:
+                continue
+            events.append(
+                {
+                    "kind": "release.newly_affected",
+                    "release_id": ref.id,
+                    "finding_id": fid,
+                    "advisory_id": values["advisory_id"],
+                    "at": now,
+                    "detail": {
+                        "product": ref.product,
+                        "release": ref.version,
+                        "status": ref.status,
+                        "kev": kb.is_kev([*values["aliases"], *values["related"]]),
                     },
-                )
+                    "delivered": False,
+                }
             )
-            outcome.events += 1
-    return outcome
+            outcomes[ref.id].events += 1
+        if events:
+            session.execute(insert(m.MonitoringEvent), events)
+    if updates or seen_once:
+        _expire_findings(session)
+    return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class FeedContext:
+    """The knowledge base a scan used: the newest feed snapshot and the size of the store."""
+
+    snapshot_id: int | None
+    snapshot_sha256: str | None
+    advisories: int  # advisory records in the store
+    used: int  # advisory records the matcher was built from for this scan
+
+    @classmethod
+    def of(cls, session: Session, snapshot_id: int | None, *, used: int) -> FeedContext:
+        sha = None
+        if snapshot_id is not None:
+            sha = session.scalar(
+                select(m.FeedSnapshot.sha256).where(m.FeedSnapshot.id == snapshot_id)
+            )
+        return cls(snapshot_id, sha, advisory_count(session), used)
+
+
+def record_scan_activity(
+    session: Session,
+    *,
+    actor: str,
+    outcome: ScanOutcome,
+    feed: FeedContext,
+    kb: KnowledgeBase,
+    started: dt.datetime,
+    ended: dt.datetime,
+    trigger: str,
+    packages: Sequence[str] = (),
+) -> int:
+    """The ``sbom_scan`` activity of one scanned (or re-matched) release."""
+    scope: dict[str, Any] = {"components": outcome.components, "whole_release": not packages}
+    if packages:
+        scope["packages"] = list(packages)
+    return activities.record_activity(
+        session,
+        actor=actor,
+        product=outcome.product,
+        version=outcome.version,
+        type=ActivityType.SBOM_SCAN,
+        tool="psirt",
+        tool_version=__version__,
+        started=started,
+        ended=ended,
+        scope=scope,
+        summary={
+            "trigger": trigger,
+            "feed_snapshot": feed.snapshot_id,
+            "feed_sha256": feed.snapshot_sha256,
+            "new": outcome.new,
+            "unchanged": outcome.still,
+            "retracted": outcome.retracted,
+            "reactivated": outcome.reactivated,
+            "events": outcome.events,
+            "knowledge_base": {
+                "advisories": feed.advisories,
+                "matched_against": feed.used,
+                "kev": len(kb.kev),
+                "epss": len(kb.epss),
+            },
+        },
+    )
+
+
+def _scan(
+    session: Session,
+    *,
+    actor: str,
+    refs: dict[int, ReleaseRef],
+    kb: KnowledgeBase,
+    feed: FeedContext,
+) -> list[ScanOutcome]:
+    out: list[ScanOutcome] = []
+    batch: list[int] = []
+    pending = list(refs)
+    counts = (
+        dict(
+            session.execute(
+                select(m.Component.release_id, func.count()).group_by(m.Component.release_id)
+            ).all()
+        )
+        if len(refs) > 1
+        else {}
+    )
+    size = 0
+    for i, rid in enumerate(pending):
+        batch.append(rid)
+        size += counts.get(rid, 0)
+        if size < SCAN_BATCH and i + 1 < len(pending):
+            continue
+        started = dt.datetime.now(dt.UTC)
+        rows = release_components(session, batch)
+        now = dt.datetime.now(dt.UTC)
+        outcomes = reconcile(
+            session, {r: refs[r] for r in batch}, rows, kb, snapshot_id=feed.snapshot_id, now=now
+        )
+        ended = dt.datetime.now(dt.UTC)
+        for r in batch:
+            outcome = outcomes[r]
+            audit.append(
+                session,
+                actor=actor,
+                action="release.scan",
+                object_type="release",
+                object_id=r,
+                detail=outcome.as_dict(),
+            )
+            if outcome.components:
+                record_scan_activity(
+                    session,
+                    actor=actor,
+                    outcome=outcome,
+                    feed=feed,
+                    kb=kb,
+                    started=started,
+                    ended=ended,
+                    trigger="scan",
+                )
+            out.append(outcome)
+        batch, size = [], 0
+    return out
+
+
+def _full_knowledge(session: Session) -> tuple[KnowledgeBase, FeedContext]:
+    advisories = load_advisories(session)
+    kb = load_knowledge(session, advisories)
+    return kb, FeedContext.of(session, latest_snapshot(session), used=len(advisories))
 
 
 def scan_release(
     session: Session, *, actor: str, product: str, version: str, kb: KnowledgeBase | None = None
 ) -> ScanOutcome:
     release = get_release(session, product, version)
-    kb = kb or load_knowledge(session)
-    rows = list(
-        session.scalars(
-            select(m.Component).where(m.Component.release_id == release.id).order_by(m.Component.id)
-        )
-    )
-    now = dt.datetime.now(dt.UTC)
-    outcome = reconcile(session, release, rows, kb, snapshot_id=latest_snapshot(session), now=now)
-    audit.append(
-        session,
-        actor=actor,
-        action="release.scan",
-        object_type="release",
-        object_id=release.id,
-        detail=outcome.as_dict(),
-    )
-    return outcome
+    if kb is None:
+        kb, feed = _full_knowledge(session)
+    else:
+        feed = FeedContext.of(session, latest_snapshot(session), used=len(kb.index))
+    refs = release_refs(session, [release.id])
+    return _scan(session, actor=actor, refs=refs, kb=kb, feed=feed)[0]
 
 
 def scan_all(session: Session, *, actor: str) -> list[ScanOutcome]:
-    kb = load_knowledge(session)
-    out = []
-    for release, pname in session.execute(
-        select(m.Release, m.Product.name).join(m.Product).order_by(m.Product.name, m.Release.id)
-    ).all():
-        out.append(
-            scan_release(session, actor=actor, product=pname, version=release.version, kb=kb)
-        )
-    return out
+    """Re-match every stored release against the whole knowledge base."""
+    kb, feed = _full_knowledge(session)
+    return _scan(session, actor=actor, refs=release_refs(session), kb=kb, feed=feed)
 
 
-def components_naming(session: Session, packages: set[tuple[str, str]]) -> list[m.Component]:
+def components_naming(session: Session, packages: set[tuple[str, str]]) -> list[ComponentRow]:
     """Stored components whose (ecosystem, match name) is one of ``packages``."""
     pkgs = sorted(packages)
-    out: list[m.Component] = []
+    out: list[ComponentRow] = []
     for start in range(0, len(pkgs), 400):
         chunk = pkgs[start : start + 400]
         out.extend(
-            session.scalars(
-                select(m.Component).where(
+            session.execute(
+                select(*COMPONENT_COLUMNS).where(
                     tuple_(m.Component.ecosystem, m.Component.match_name).in_(chunk)
                 )
-            )
+            ).all()
         )
     return out
