@@ -109,7 +109,7 @@ def _proactive_testing(session: Session, *, actor: str) -> int:
     done = session.scalar(
         select(Activity.id)
         .join(m.Release, Activity.release_id == m.Release.id)
-        .where(m.Release.product_id == gateway.id)
+        .where(m.Release.product_id == gateway.id, Activity.type != ActivityType.SBOM_SCAN.value)
         .limit(1)
     )
     if done is not None:
