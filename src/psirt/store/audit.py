@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from psirt.store import models as m
+from psirt.store import models_release_gate as mrg
 
 GENESIS = "0" * 64
 
@@ -41,6 +42,25 @@ _AUDITED: dict[str, tuple[type[m.Base], tuple[str, ...]]] = {
     "component_support": (
         m.ComponentSupport,
         ("id", "product_id", "component_key", "item_class", "support_end"),
+    ),
+    "release_gate_review": (
+        mrg.ReleaseGateReviewRow,
+        ("id", "release_id", "seq", "body", "digest", "sha256", "policy_digest", "recorded_by"),
+    ),
+    "release_gate_decision": (
+        mrg.ReleaseGateDecisionRow,
+        (
+            "id",
+            "release_id",
+            "kind",
+            "status",
+            "review_id",
+            "review_digest",
+            "covered",
+            "justification",
+            "policy_digest",
+            "decided_by",
+        ),
     ),
 }
 

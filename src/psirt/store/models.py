@@ -273,3 +273,4 @@ class AuditEvent(Base):
 
 
 from psirt.store import models_activities as _activities  # noqa: E402,F401
+from psirt.store import models_release_gate as _release_gate  # noqa: E402,F401
