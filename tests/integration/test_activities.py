@@ -416,6 +416,7 @@ def test_due_activities_with_reasons(store: Store) -> None:
             product="Pump",
             version="1.0",
             status=catalog.ReleaseStatus.RELEASED,
+            gate_override="activity-due test: release gate not under test here",
         )
     data, _ = _bandit()
     _import(store, data, version="1.1", build="abc123")

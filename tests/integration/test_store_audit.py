@@ -18,7 +18,12 @@ def _seed(store: Store) -> None:
         catalog.add_product(s, actor="alice", name="InfusionPump X", manufacturer="Acme Medical")
         catalog.add_release(s, actor="alice", product="InfusionPump X", version="2.1.0")
         catalog.set_release_status(
-            s, actor="bob", product="InfusionPump X", version="2.1.0", status=ReleaseStatus.FIELDED
+            s,
+            actor="bob",
+            product="InfusionPump X",
+            version="2.1.0",
+            status=ReleaseStatus.FIELDED,
+            gate_override="registered after the fact; reviewed on paper in CCB-2021-07",
         )
 
 
@@ -29,15 +34,17 @@ def test_changes_are_audited_and_chain_verifies(store: Store) -> None:
         assert [(e.seq, e.actor, e.action) for e in events] == [
             (1, "alice", "product.add"),
             (2, "alice", "release.add"),
-            (3, "bob", "release.status"),
+            (3, "bob", "release_gate.override"),
+            (4, "bob", "release.status"),
         ]
         assert events[0].prev_hash == audit.GENESIS
         assert events[1].prev_hash == events[0].hash
-        assert events[2].before_digest == events[1].after_digest
-        assert events[2].after_digest != events[2].before_digest
+        assert events[3].before_digest == events[1].after_digest
+        assert events[3].after_digest != events[3].before_digest
+        assert events[3].detail["gate_override"]["justification"].startswith("registered")
         report = audit.verify(s)
     assert report.ok, report.problems
-    assert report.events == 3
+    assert report.events == 4
 
 
 def test_row_edited_behind_psirts_back_is_caught(store: Store) -> None:
@@ -48,7 +55,7 @@ def test_row_edited_behind_psirts_back_is_caught(store: Store) -> None:
         report = audit.verify(s)
     assert not report.ok
     assert report.problems[0].object == "release 1"
-    assert report.problems[0].seq == 3
+    assert report.problems[0].seq == 4
     assert "differs from its last audited state" in report.problems[0].reason
 
 
@@ -81,7 +88,7 @@ def test_failed_unit_of_work_writes_nothing(store: Store) -> None:
         catalog.add_product(s, actor="alice", name="InfusionPump X")
     with store.reader() as s:
         assert s.scalar(select(func.count()).select_from(m.Product)) == 1
-        assert audit.event_count(s) == 3
+        assert audit.event_count(s) == 4
         assert audit.verify(s).ok
 
 

@@ -103,8 +103,16 @@ def release_status(
     status: ReleaseStatus = typer.Argument(...),
     product: str = typer.Option(..., "--product", "-p"),
     released_on: str | None = typer.Option(None, "--released-on", help="YYYY-MM-DD"),
+    override_gate: str | None = typer.Option(
+        None,
+        "--override-gate",
+        help="Justification for releasing without an approved release-gate review (audited).",
+    ),
 ) -> None:
-    """Move a release to development, released, fielded or end-of-support."""
+    """Move a release to development, released, fielded or end-of-support.
+
+    Entering released or fielded needs an approved release-gate review ('psirt release
+    approve') or --override-gate with a justification."""
     with STATE.store().unit_of_work() as s:
         r = catalog.set_release_status(
             s,
@@ -113,6 +121,7 @@ def release_status(
             version=version,
             status=status,
             released_on=_parse_date(released_on, "--released-on"),
+            gate_override=override_gate,
         )
         typer.echo(f"release {product} {r.version} is now {r.status}")
 

@@ -9,9 +9,10 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from psirt.errors import Conflict, NotFound, UsageError
+from psirt.errors import Conflict, GateNotMet, NotFound, UsageError
 from psirt.store import audit
 from psirt.store import models as m
+from psirt.store.models_release_gate import ReleaseGateDecisionRow
 
 
 class ReleaseStatus(StrEnum):
@@ -103,6 +104,10 @@ def add_release(
     return release
 
 
+# Entering one of these statuses is a product release: it needs the release gate (R13a).
+RELEASED_STATUSES = frozenset({ReleaseStatus.RELEASED, ReleaseStatus.FIELDED})
+
+
 def set_release_status(
     session: Session,
     *,
@@ -111,21 +116,77 @@ def set_release_status(
     version: str,
     status: ReleaseStatus,
     released_on: dt.date | None = None,
+    gate_override: str | None = None,
 ) -> m.Release:
+    """Move a release to ``status``.
+
+    A release that enters released or fielded from another status needs an approval through the
+    release gate (``psirt.services.release_gate.approve_release``) or ``gate_override``: a
+    justification, stored as an override decision and in the audit trail. Moving between
+    released and fielded, or registering a release as already fielded, is no release approval.
+    """
     release = get_release(session, product, version)
+    override = (gate_override or "").strip()
+    if gate_override is not None and not override:
+        raise UsageError("a gate override needs a justification")
+    entering = status in RELEASED_STATUSES and release.status not in RELEASED_STATUSES
+    if override and not entering:
+        raise UsageError(
+            f"release {product} {version}: moving from {release.status} to {status} does not "
+            "pass the release gate, so there is nothing to override"
+        )
+    decision: ReleaseGateDecisionRow | None = None
+    if entering and override:
+        decision = ReleaseGateDecisionRow(
+            release_id=release.id,
+            kind="override",
+            status=str(status),
+            justification=override,
+            decided_by=actor,
+        )
+        session.add(decision)
+        session.flush()
+        audit.record_change(
+            session,
+            actor=actor,
+            action="release_gate.override",
+            obj=decision,
+            detail={"release": f"{product}@{version}", "status": str(status),
+                    "justification": override},
+        )  # fmt: skip
+    elif entering:
+        approved = session.scalar(
+            select(ReleaseGateDecisionRow.id)
+            .where(
+                ReleaseGateDecisionRow.release_id == release.id,
+                ReleaseGateDecisionRow.kind == "approval",
+            )
+            .limit(1)
+        )
+        if approved is None:
+            raise GateNotMet(
+                "release approval",
+                [
+                    f"approved R13a release-gate review of {product} {version} "
+                    "('psirt release approve'), or an override with a justification"
+                ],
+            )
     before = audit.object_digest(release)
     release.status = str(status)
     if released_on is not None:
         release.released_on = released_on
-    elif status in (ReleaseStatus.RELEASED, ReleaseStatus.FIELDED) and release.released_on is None:
+    elif status in RELEASED_STATUSES and release.released_on is None:
         release.released_on = dt.datetime.now(dt.UTC).date()
+    detail: dict[str, object] = {"status": str(status)}
+    if decision is not None:
+        detail["gate_override"] = {"decision": decision.id, "justification": override}
     audit.record_change(
         session,
         actor=actor,
         action="release.status",
         obj=release,
         before=before,
-        detail={"status": str(status)},
+        detail=detail,
     )
     return release
 
