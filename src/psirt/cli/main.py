@@ -20,6 +20,7 @@ from psirt.errors import IntegrityError, PsirtError
 # Every command module, in the order their commands are registered.
 COMMAND_MODULES = (
     "commands_catalog",
+    "commands_release_gate",
     "commands_audit",
     "commands_data",
     "commands_scan",

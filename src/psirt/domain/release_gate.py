@@ -87,9 +87,6 @@ class Attendee(Record):
     name: str
     role: Role
 
-    def __post_init__(self) -> None:
-        _need_text(self.name, self.KIND, "name")
-
 
 @dataclass(frozen=True, slots=True)
 class IssueReview(Record):
@@ -104,9 +101,6 @@ class IssueReview(Record):
     kev_epss_refreshed_on: dt.date | None = None
     target_release: str = ""  # deferred: the release that will carry the fix
     risk_accepted_until: dt.date | None = None  # risk accepted: the R15 review/expiry date
-
-    def __post_init__(self) -> None:
-        _need_text(self.issue_id, self.KIND, "issue_id")
 
     def missing(self) -> list[str]:
         label = f"R13a entry for issue {self.issue_id}"
@@ -137,9 +131,6 @@ class KevAssessment(Record):
     vex_justification: VexJustification | None = None
     component: str = ""
 
-    def __post_init__(self) -> None:
-        _need_text(self.vulnerability_id, self.KIND, "vulnerability_id")
-
     def covers(self, finding: KevFinding) -> bool:
         wanted = self.vulnerability_id.strip().upper()
         if wanted not in {i.upper() for i in finding.vulnerability_ids}:
@@ -166,14 +157,18 @@ class ReleaseGateReview(Record):
     def __post_init__(self) -> None:
         for name in ("product", "release", "chair"):
             _need_text(getattr(self, name), self.KIND, name)
+        for i, attendee in enumerate(self.attendees):
+            _need_text(attendee.name, self.KIND, f"attendees[{i}].name")
         seen: set[str] = set()
         for i, entry in enumerate(self.issues):
+            _need_text(entry.issue_id, self.KIND, f"issues[{i}].issue_id")
             if entry.issue_id in seen:
                 raise InputError(self.KIND, f"issues[{i}].issue_id",
                                  f"issue {entry.issue_id} appears twice")  # fmt: skip
             seen.add(entry.issue_id)
         keys: set[tuple[str, str]] = set()
         for i, kev in enumerate(self.kev):
+            _need_text(kev.vulnerability_id, self.KIND, f"kev[{i}].vulnerability_id")
             key = (kev.vulnerability_id.upper(), kev.component)
             if key in keys:
                 raise InputError(self.KIND, f"kev[{i}].vulnerability_id",
