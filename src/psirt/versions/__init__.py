@@ -15,8 +15,6 @@ import re
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from packageurl import PackageURL
-
 from psirt.errors import UnknownEcosystem
 from psirt.versions import (
     apk,
@@ -313,23 +311,117 @@ def _rpm_ecosystem(namespace: str, distro: str | None) -> str | None:
     return base
 
 
+# Purl types ecosystem_from_purl maps; every other type has no OSV ecosystem.
+_MAPPED_PURL_TYPES = frozenset(
+    {*_SIMPLE_PURL_TYPES, "npm", "maven", "golang", "composer", "swift", "deb", "apk", "rpm"}
+)
+# packageurl-python's per-type normalisation (packageurl.normalize_namespace/_name).
+_LOWER_NAMESPACE_TYPES = frozenset(
+    {"bitbucket", "github", "pypi", "gitlab", "composer", "luarocks", "qpkg", "alpm", "apk", "hex"}
+)
+_LOWER_NAME_TYPES = frozenset(
+    {"bitbucket", "github", "pypi", "gitlab", "composer", "luarocks", "oci", "npm", "alpm"}
+    | {"apk", "bitnami", "hex", "pub"}
+)
+_PUB_NAME = re.compile(r"[^a-z0-9]")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+# Purl text that packageurl-python takes apart exactly like a plain split: printable ASCII
+# without percent-escapes, colons (URL scheme and authority), fragments, brackets or
+# backslashes, and no empty segment right after the type.
+_PLAIN_PURL = re.compile(r'pkg:[A-Za-z.\-_][!"$&-.0-9;-Z^-~]*/[!"$&-.0-9;-Z^-~][!"$&-9;-Z^-~]*')
+_DEFER = object()
+
+# (type, namespace, name, distro qualifier)
+_PurlParts = tuple[str, str, str, str | None]
+
+
+def _plain_purl_parts(purl: str) -> _PurlParts | None | object:
+    """The parts of a purl in the common plain spelling, as packageurl-python would
+    return them; ``_DEFER`` when the text needs packageurl-python's full parser."""
+    if not _PLAIN_PURL.fullmatch(purl):
+        return _DEFER
+    ptype, _, rest = purl[4:].partition("/")
+    ptype = ptype.lower()
+    if ptype not in _MAPPED_PURL_TYPES:
+        return None
+    path, _, query = rest.partition("?")
+    namespace = ""
+    if ptype == "npm" and path.startswith("@"):
+        namespace, _, path = path.partition("/")
+    head, sep, _version = path.rpartition("@")
+    if not sep:
+        head = _version
+    parts = [seg for seg in head.split("/") if seg]
+    name = ""
+    if not namespace and len(parts) > 1:
+        name = parts[-1]
+        namespace = "/".join(parts[:-1])
+    elif len(parts) == 1:
+        name = parts[0]
+    if not name:
+        return None
+    if namespace:
+        if ptype in _LOWER_NAMESPACE_TYPES:
+            namespace = namespace.lower()
+        namespace = "/".join(seg for seg in namespace.split("/") if seg)
+    if ptype in _LOWER_NAME_TYPES:
+        name = name.lower()
+    if ptype == "pypi":
+        name = name.replace("_", "-")
+    elif ptype == "hackage":
+        name = name.replace("_", "-")
+    elif ptype == "pub":
+        name = _PUB_NAME.sub("_", name)
+    distro = None
+    if query:
+        pairs = query.split("&")
+        if any("=" not in kv for kv in pairs):
+            return None
+        for kv in pairs:
+            key, _, value = kv.partition("=")
+            if not key or not value:
+                continue
+            if key[0].isdigit() or not _KEY_CHARS.issuperset(key):
+                return None
+            if key.lower() == "distro":
+                distro = value
+    return ptype, namespace, name, distro
+
+
+def _packageurl_parts(purl: str) -> _PurlParts | None:
+    """The parts of any purl through packageurl-python (None when it refuses the text)."""
+    from packageurl import PackageURL
+
+    try:
+        p = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    qualifiers = p.qualifiers if isinstance(p.qualifiers, dict) else {}
+    return p.type.lower(), p.namespace or "", p.name, qualifiers.get("distro")
+
+
 def ecosystem_from_purl(purl: str) -> tuple[str, str] | None:
     """``(OSV ecosystem, package name as OSV writes it)`` for a package URL.
 
     Returns None for a string that is not a package URL or for a type without an OSV
     ecosystem.  Distribution purls take the release from the ``distro`` qualifier
     (``pkg:deb/debian/curl?distro=debian-11`` -> ``("Debian:11", "curl")``) and fall
-    back to the base ecosystem without it.
+    back to the base ecosystem without it.  Purls are read as packageurl-python reads
+    them; the common plain spelling is taken apart without it (same parts, tested).
     """
-    try:
-        p = PackageURL.from_string(purl.strip())
-    except ValueError:
+    text = purl.strip()
+    parts = _plain_purl_parts(text)
+    if parts is _DEFER:
+        parts = _packageurl_parts(text)
+    if parts is None:
         return None
-    ptype = p.type.lower()
-    name = p.name
-    namespace = p.namespace or ""
-    qualifiers = p.qualifiers if isinstance(p.qualifiers, dict) else {}
-    distro = qualifiers.get("distro")
+    assert isinstance(parts, tuple)
+    return _ecosystem_from_parts(*parts)
+
+
+def _ecosystem_from_parts(
+    ptype: str, namespace: str, name: str, distro: str | None
+) -> tuple[str, str] | None:
     if ptype in _SIMPLE_PURL_TYPES:
         return _SIMPLE_PURL_TYPES[ptype], name
     if ptype == "npm":
