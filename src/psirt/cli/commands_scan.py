@@ -142,7 +142,8 @@ def _match(
         out = getattr(sys.stdout, "buffer", None)
         if out is not None:
             sys.stdout.flush()
-            out.write(report.json)
+            for chunk in report.chunks():
+                out.write(chunk)
             out.flush()
         else:
             sys.stdout.write(report.json.decode())

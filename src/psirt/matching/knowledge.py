@@ -8,7 +8,7 @@ through an OSV alias group is not reported again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 from typing import Any
@@ -45,13 +45,37 @@ class KnowledgeMatch:
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeReport:
-    """A match rendered as the JSON report, without building one value per finding."""
+    """A match rendered as the JSON report, without building one value per finding.
+
+    The report is held as its findings' encoded rows: :meth:`chunks` hands the text out in
+    pieces of bounded size (a 50,000-component report runs to 100 MB and more), and
+    :attr:`json` joins them.
+    """
 
     components: int
     findings: int
     osv: MatchResult
     cpe_problems: tuple[str, ...]
-    json: bytes  # the text ``emit_json(kb.to_json(kb.match(...)))`` writes, newline included
+    rows: Sequence[bytes]  # one encoded finding each, in report order
+
+    def chunks(self, rows_per_chunk: int = 2048) -> Iterator[bytes]:
+        """The report text in pieces; their concatenation is :attr:`json`."""
+        rows = self.rows
+        if not rows:
+            yield orjson.dumps({"components": self.components, "findings": []}, option=_INDENT)
+            yield b"\n"
+            return
+        yield b'{\n  "components": %d,\n  "findings": [\n' % self.components
+        for start in range(0, len(rows), rows_per_chunk):
+            if start:
+                yield b",\n"
+            yield b",\n".join(rows[start : start + rows_per_chunk])
+        yield b"\n  ]\n}\n"
+
+    @property
+    def json(self) -> bytes:
+        """The text ``emit_json(kb.to_json(kb.match(...)))`` writes, newline included."""
+        return b"".join(self.chunks(max(len(self.rows), 1)))
 
 
 def _cvss_severity(adv: Advisory) -> Severity | None:
@@ -245,20 +269,7 @@ class KnowledgeBase:
             everything.sort(key=lambda r: r[:5])
             rows = [r[5] for r in everything]
             count = len(rows)
-        if rows:
-            text = b"".join(
-                (
-                    b'{\n  "components": ',
-                    str(len(components)).encode(),
-                    b',\n  "findings": [\n',
-                    b",\n".join(rows),
-                    b"\n  ]\n}\n",
-                )
-            )
-        else:
-            text = orjson.dumps({"components": len(components), "findings": []}, option=_INDENT)
-            text += b"\n"
-        return KnowledgeReport(len(components), count, osv, problems, text)
+        return KnowledgeReport(len(components), count, osv, problems, rows)
 
     def related_ids(self, finding: Finding) -> tuple[str, ...]:
         """CVE ids a finding's advisories list as ``related`` (distro advisories such as ALSA
