@@ -47,6 +47,9 @@ class FeedImportSummary:
     touched_packages: set[tuple[str, str]] = field(default_factory=set)
     new_kev: set[str] = field(default_factory=set)
     snapshot_id: int | None = None
+    # ids whose alias groups the changes can alter: changed record ids with their aliases
+    # before and after the change (continuous monitoring re-matches these groups only)
+    touched_ids: set[str] = field(default_factory=set)
 
     @property
     def skipped(self) -> int:
@@ -250,8 +253,13 @@ def _store_advisories(
             for eco, name in sorted(named)
         )
         summary.changed_ids.add(adv_id)
+        summary.touched_ids.update((adv_id, *adv.aliases))
     for start in range(0, len(changed), 900):
         chunk = changed[start : start + 900]
+        for old_aliases in session.scalars(
+            select(m.Advisory.aliases).where(m.Advisory.id.in_(chunk))
+        ):
+            summary.touched_ids.update(a for a in old_aliases or () if isinstance(a, str))
         summary.touched_packages.update(
             (eco, name)
             for eco, name in session.execute(

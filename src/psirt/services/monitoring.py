@@ -105,7 +105,7 @@ def _package_keys(comps: Iterable[ComponentRow]) -> tuple[list[tuple[str, str]],
 
 
 def _advisory_ids_for(session: Session, comps: Sequence[ComponentRow]) -> set[str]:
-    """Ids of the advisories naming the packages of ``comps``, closed over alias groups."""
+    """Ids of the advisories naming the packages of ``comps``."""
     purl_keys, cpe_keys = _package_keys(comps)
     ids: set[str] = set()
     for start in range(0, len(purl_keys), PACKAGE_CHUNK):
@@ -126,8 +126,18 @@ def _advisory_ids_for(session: Session, comps: Sequence[ComponentRow]) -> set[st
                 )
             )
         )
-    if not ids:
-        return ids
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """The alias groups of some ids over every live record of the store."""
+
+    ids: frozenset[str]  # every id of those groups (records and aliases)
+    records: frozenset[str]  # the live records among them: what the matcher must load
+
+
+def _groups_of(session: Session, seeds: set[str]) -> _Groups:
     # Alias groups are connected components over every live record (aliases are symmetric
     # and transitive): a record naming another package can join, or name, a group.
     live = session.execute(
@@ -135,14 +145,34 @@ def _advisory_ids_for(session: Session, comps: Sequence[ComponentRow]) -> set[st
             m.Advisory.withdrawn.is_(None)
         )
     ).all()
-    groups = alias_groups(Advisory(i, s, aliases=tuple(a or ())) for i, s, a in live)
-    wanted = set(ids)
-    for vuln_id in ids:
+    groups = alias_groups(Advisory(i, src, aliases=tuple(a or ())) for i, src, a in live)
+    ids = set(seeds)
+    for vuln_id in seeds:
         group = groups.get(vuln_id)
         if group is not None:
-            wanted.update(group.ids)
-    records = {i for i, _, _ in live} | ids
-    return wanted & records
+            ids.update(group.ids)
+    return _Groups(frozenset(ids), frozenset(ids & {i for i, _, _ in live}))
+
+
+def _packages_named(session: Session, ids: Iterable[str]) -> set[tuple[str, str]]:
+    wanted = sorted(ids)
+    out: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), CHUNK):
+        out.update(
+            (eco, name)
+            for eco, name in session.execute(
+                select(m.AdvisoryPackage.ecosystem, m.AdvisoryPackage.match_name).where(
+                    m.AdvisoryPackage.advisory_id.in_(wanted[start : start + CHUNK])
+                )
+            )
+        )
+    return out
+
+
+def _withdrawn_ids(session: Session) -> frozenset[str]:
+    return frozenset(
+        session.scalars(select(m.Advisory.id).where(m.Advisory.withdrawn.is_not(None)))
+    )
 
 
 def _release_packages(comps: Sequence[ComponentRow]) -> dict[int, list[str]]:
@@ -157,22 +187,51 @@ def _release_packages(comps: Sequence[ComponentRow]) -> dict[int, list[str]]:
 
 
 def rematch(
-    session: Session, packages: set[tuple[str, str]], *, actor: str, snapshot_id: int | None
+    session: Session,
+    packages: set[tuple[str, str]],
+    *,
+    actor: str,
+    snapshot_id: int | None,
+    changed: Iterable[str] | None = None,
 ) -> RematchOutcome:
+    """Re-match the stored components of ``packages`` and record what changed.
+
+    With ``changed`` (the ids a feed import added, updated or withdrew, with their aliases
+    before and after), only the alias groups of those ids are re-matched: the matcher is
+    built from the live records of those groups, every component naming a package that one
+    of them names (or that ``packages`` lists) is matched, and only stored findings of those
+    groups are reconciled; findings of other groups cannot change and are left alone.
+    Without it, components of ``packages`` are re-matched against every advisory naming
+    their packages and all their findings are reconciled.
+    """
     outcome = RematchOutcome(packages=len(packages))
+    started = dt.datetime.now(dt.UTC)
+    scope: frozenset[str] | None = None
+    withdrawn: frozenset[str] | None = None
+    if changed is not None:
+        groups = _groups_of(session, set(changed))
+        if not groups.ids:
+            return outcome
+        scope, load = groups.ids, groups.records
+        packages = packages | _packages_named(session, load)
+        outcome.packages = len(packages)
+        withdrawn = _withdrawn_ids(session)
     if not packages:
         return outcome
-    started = dt.datetime.now(dt.UTC)
     comps = _components_for(session, packages)
     outcome.components = len(comps)
     if not comps:
         return outcome
-    advisories = load_advisories(session, sorted(_advisory_ids_for(session, comps)))
+    if scope is None:
+        load = _groups_of(session, _advisory_ids_for(session, comps)).records
+    advisories = load_advisories(session, sorted(load))
     outcome.advisories = len(advisories)
     kb = KnowledgeBase.build(advisories, kev=kev_ids(session), epss=epss_scores(session))
     refs = release_refs(session, {c.release_id for c in comps})
     now = dt.datetime.now(dt.UTC)
-    results = reconcile(session, refs, comps, kb, snapshot_id=snapshot_id, now=now)
+    results = reconcile(
+        session, refs, comps, kb, snapshot_id=snapshot_id, now=now, scope=scope, withdrawn=withdrawn
+    )
     ended = dt.datetime.now(dt.UTC)
     feed = FeedContext.of(session, snapshot_id, used=len(advisories))
     named = _release_packages(comps)
@@ -240,7 +299,11 @@ def after_feed_import(
     session: Session, summary: FeedImportSummary, *, actor: str
 ) -> RematchOutcome:
     outcome = rematch(
-        session, summary.touched_packages, actor=actor, snapshot_id=summary.snapshot_id
+        session,
+        summary.touched_packages,
+        actor=actor,
+        snapshot_id=summary.snapshot_id,
+        changed=summary.touched_ids,
     )
     outcome.kev_events = kev_listings(session, summary.new_kev)
     return outcome

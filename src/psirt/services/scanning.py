@@ -15,11 +15,13 @@ time, so that re-matching every stored release stays one short transaction.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, func, insert, select, tuple_, update
+import orjson
+from sqlalchemy import Row, Table, Text, cast, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from psirt import __version__
@@ -90,6 +92,9 @@ COMPONENT_COLUMNS = (
     m.Component.match_name,
     m.Component.cpe_key,
 )
+# Core tables for executemany inserts (no ORM bookkeeping per row)
+FINDINGS = typing.cast(Table, m.Finding.__table__)
+EVENTS = typing.cast(Table, m.MonitoringEvent.__table__)
 ComponentRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
@@ -175,6 +180,7 @@ class ScanOutcome:
 @dataclass(slots=True)
 class _Stored:
     id: int
+    component_id: int
     advisory_id: str
     aliases: list[Any]
     related: list[Any]
@@ -186,23 +192,61 @@ class _Stored:
         return {self.advisory_id, *self.aliases}
 
 
-def _stored_findings(session: Session, comp_ids: Sequence[int]) -> dict[int, list[_Stored]]:
-    q = select(
-        m.Finding.component_id,
-        m.Finding.id,
-        m.Finding.advisory_id,
-        m.Finding.aliases,
-        m.Finding.related,
-        m.Finding.fixed_versions,
-        m.Finding.severity,
-        m.Finding.status,
+_STORED_COLUMNS = (
+    m.Finding.id,
+    m.Finding.component_id,
+    m.Finding.advisory_id,
+    cast(m.Finding.aliases, Text),
+    cast(m.Finding.related, Text),
+    cast(m.Finding.fixed_versions, Text),
+    m.Finding.severity,
+    m.Finding.status,
+)
+
+
+def _json_list(text: str | None) -> list[Any]:
+    value = orjson.loads(text) if text else None
+    return value if isinstance(value, list) else []
+
+
+def _stored(row: Any) -> _Stored:
+    # JSON columns are read as text and decoded here: orjson is several times faster than
+    # the generic JSON result processor on hundreds of thousands of rows.
+    fid, cid, adv, aliases, related, fixed, severity, status = row
+    return _Stored(
+        fid,
+        cid,
+        adv,
+        _json_list(aliases),
+        _json_list(related),
+        _json_list(fixed),
+        severity,
+        status,
     )
+
+
+def _stored_findings(
+    session: Session, comp_ids: Sequence[int], scope: frozenset[str] | None
+) -> dict[int, list[_Stored]]:
+    """Stored findings of ``comp_ids``; with ``scope``, only those of the alias groups in it
+    (a finding's ``advisory_id`` is the primary id of its group)."""
     out: dict[int, list[_Stored]] = {}
-    for start in range(0, len(comp_ids), CHUNK):
-        for cid, *rest in session.execute(
-            q.where(m.Finding.component_id.in_(comp_ids[start : start + CHUNK]))
-        ):
-            out.setdefault(cid, []).append(_Stored(*rest))
+    q = select(*_STORED_COLUMNS)
+    if scope is None:
+        for start in range(0, len(comp_ids), CHUNK):
+            for row in session.execute(
+                q.where(m.Finding.component_id.in_(comp_ids[start : start + CHUNK]))
+            ):
+                e = _stored(row)
+                out.setdefault(e.component_id, []).append(e)
+        return out
+    wanted = set(comp_ids)
+    ids = sorted(scope)
+    for start in range(0, len(ids), CHUNK):
+        for row in session.execute(q.where(m.Finding.advisory_id.in_(ids[start : start + CHUNK]))):
+            if row[1] in wanted:
+                e = _stored(row)
+                out.setdefault(e.component_id, []).append(e)
     return out
 
 
@@ -213,6 +257,23 @@ def _expire_findings(session: Session) -> None:
             session.expire(obj)
 
 
+def _insert_findings(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (one executemany) and return their ids in the same order."""
+    before = session.scalar(select(func.coalesce(func.max(m.Finding.id), 0))) or 0
+    conn = session.connection()
+    conn.execute(insert(FINDINGS), rows)
+    # Rows of other transactions may carry higher ids too: (component, advisory) is unique.
+    ids: dict[tuple[int, str], int] = {
+        (cid, adv): fid
+        for fid, cid, adv in conn.execute(
+            select(m.Finding.id, m.Finding.component_id, m.Finding.advisory_id).where(
+                m.Finding.id > before
+            )
+        )
+    }
+    return [ids[(r["component_id"], r["advisory_id"])] for r in rows]
+
+
 def reconcile(
     session: Session,
     releases: Mapping[int, ReleaseRef],
@@ -221,11 +282,18 @@ def reconcile(
     *,
     snapshot_id: int | None,
     now: dt.datetime,
+    scope: frozenset[str] | None = None,
+    withdrawn: frozenset[str] | None = None,
 ) -> dict[int, ScanOutcome]:
     """Match ``rows`` (components of ``releases``) and bring their findings up to date.
 
     Returns one outcome per release of ``releases``; rows are matched in one call and the
     findings written with one bulk statement per kind of change.
+
+    ``scope`` restricts the reconciliation to the alias groups whose ids it holds: ``kb``
+    then knows exactly those groups, and stored findings of other groups are left alone.
+    ``withdrawn`` are the ids of withdrawn records (default: those ``kb`` knows), which decide
+    the reason of a retraction.
     """
     outcomes = {
         rid: ScanOutcome(rid, ref.product, ref.version, ref.status) for rid, ref in releases.items()
@@ -233,8 +301,16 @@ def reconcile(
     for r in rows:
         outcomes[r.release_id].components += 1
     result = kb.match([component_value(r) for r in rows])
-    existing = _stored_findings(session, [r.id for r in rows])
-    withdrawn = kb.index.withdrawn
+    existing = _stored_findings(session, [r.id for r in rows], scope)
+    gone = kb.index.withdrawn if withdrawn is None else withdrawn
+    # component -> any id of a stored finding -> the first stored finding carrying it
+    by_id: dict[int, dict[str, _Stored]] = {}
+    for cid, stored in existing.items():
+        ids_of = by_id[cid] = {}
+        for e in stored:
+            for vuln_id in (e.advisory_id, *e.aliases):
+                ids_of.setdefault(vuln_id, e)
+    related_of: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     matched: set[int] = set()
     inserts: list[dict[str, Any]] = []
     updates: dict[int, dict[str, Any]] = {}
@@ -244,11 +320,20 @@ def reconcile(
         outcome = outcomes[row.release_id]
         f = cf.finding
         aliases = list(f.aliases)
-        related = list(kb.related_ids(f))
+        key = (f.related, f.aliases)
+        related = related_of.get(key)
+        if related is None:
+            related = related_of[key] = list(kb.related_ids(f))
         fixed = list(f.fixed_versions)
         severity = f.severity.score if f.severity else None
-        group = set(aliases)
-        hit = next((e for e in existing.get(row.id, ()) if group & e.ids()), None)
+        lookup = by_id.get(row.id)
+        hit = None
+        if lookup:
+            hits = [lookup[a] for a in f.aliases if a in lookup]
+            if hits:
+                # the stored finding listed first, as a scan over the stored rows finds it
+                order = existing[row.id]
+                hit = min(hits, key=order.index)
         if hit is None:
             inserts.append(
                 {
@@ -264,6 +349,7 @@ def reconcile(
                     "first_seen": now,
                     "last_seen": now,
                     "snapshot_id": snapshot_id,
+                    "issue_id": None,
                 }
             )
             outcome.new += 1
@@ -297,8 +383,9 @@ def reconcile(
             hit.advisory_id, hit.aliases, hit.status = f.advisory_id, aliases, "active"
         else:
             seen.append(hit.id)
-    for r in rows:
-        for e in existing.get(r.id, ()):
+    release_of = {r.id: r.release_id for r in rows}
+    for stored in existing.values():
+        for e in stored:
             if e.id in matched or e.status == "retracted":
                 continue
             updates[e.id] = {
@@ -306,12 +393,12 @@ def reconcile(
                 "status": "retracted",
                 "retracted_reason": (
                     "advisory withdrawn"
-                    if e.ids() & withdrawn
+                    if e.ids() & gone
                     else "no longer matches the knowledge base"
                 ),
                 "last_seen": now,
             }
-            outcomes[r.release_id].retracted += 1
+            outcomes[release_of[e.component_id]].retracted += 1
     session.flush()
     if updates:
         by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -328,14 +415,17 @@ def reconcile(
             .execution_options(synchronize_session=False)
         )
     if inserts:
-        new_ids = session.scalars(
-            insert(m.Finding).returning(m.Finding.id, sort_by_parameter_order=True), inserts
-        ).all()
+        new_ids = _insert_findings(session, inserts)
         events = []
+        kev_of: dict[tuple[str, ...], bool] = {}
         for fid, values in zip(new_ids, inserts, strict=True):
             ref = releases[values["release_id"]]
             if ref.status not in FIELDED:
                 continue
+            ids_key = (*values["aliases"], *values["related"])
+            kev = kev_of.get(ids_key)
+            if kev is None:
+                kev = kev_of[ids_key] = kb.is_kev(ids_key)
             events.append(
                 {
                     "kind": "release.newly_affected",
@@ -347,14 +437,14 @@ def reconcile(
                         "product": ref.product,
                         "release": ref.version,
                         "status": ref.status,
-                        "kev": kb.is_kev([*values["aliases"], *values["related"]]),
+                        "kev": kev,
                     },
                     "delivered": False,
                 }
             )
             outcomes[ref.id].events += 1
         if events:
-            session.execute(insert(m.MonitoringEvent), events)
+            session.connection().execute(insert(EVENTS), events)
     if updates or seen_once:
         _expire_findings(session)
     return outcomes
