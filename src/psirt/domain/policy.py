@@ -51,6 +51,7 @@ class ApprovalKind(StrEnum):
     RISK_ACCEPTANCE = "risk_acceptance"
     CLOSURE = "closure"
     OVERRIDE = "override"
+    RELEASE_GATE = "release_gate"  # R13a: approval of a product release at the release gate
 
 
 @dataclass(frozen=True, slots=True)
