@@ -311,3 +311,14 @@ def test_invalid_review_files(asset: str, message: str) -> None:
         parse_review((RG / asset).read_bytes(), source=source, product="Patient Monitor PM-8",
                      version="7.4.2")  # fmt: skip
     assert str(info.value).startswith(f"{source}: {message}")
+
+
+def test_a_site_policy_names_other_release_approvers() -> None:
+    site = load_policy(
+        '[approvals.release_gate]\nroles = ["management"]\nall = false\n', source="site.toml"
+    )
+    assert approval_rule(site).roles == (Role.MANAGEMENT,)
+    review = _review()
+    missing = evaluate_gate(review, [], [], site)
+    assert "R13a approval by management other than the chair" in missing
+    assert not any("design_authority" in item for item in missing)
