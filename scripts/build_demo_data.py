@@ -83,6 +83,16 @@ MONITOR_FIRMWARE = [
     ("openjpeg", "2.5.0", "uclouvain", "openjpeg", "UCLouvain", "supported"),
     ("samba", "4.15.5", "samba", "samba", "Samba Team", "required"),
 ]
+# The next firmware release: the vulnerable embedded parts upgraded.
+MONITOR_FIRMWARE_NEXT = [
+    ("libwebp", "1.3.2", "webmproject", "libwebp", "WebM Project", "maintained"),
+    ("busybox", "1.36.1", "busybox", "busybox", "BusyBox", "maintained"),
+    ("xz", "5.6.2", "tukaani", "xz", "Tukaani Project", "maintained"),
+    ("open62541", "1.3.9", "open62541", "open62541", "open62541", "maintained"),
+    ("libcurl", "8.4.0", "haxx", "libcurl", "curl project", "maintained"),
+    ("openjpeg", "2.5.0", "uclouvain", "openjpeg", "UCLouvain", "supported"),
+    ("samba", "4.15.5", "samba", "samba", "Samba Team", "required"),
+]
 
 
 def cdx(name: str, version: str, components: list[dict], *, device: bool = False) -> dict:
@@ -132,8 +142,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     shared: Path = args.shared
-    if OUT.exists():
-        shutil.rmtree(OUT)
+    for derived in (OUT / "sbom", OUT / "feeds"):
+        if derived.exists():
+            shutil.rmtree(derived)
     (OUT / "sbom").mkdir(parents=True)
     (OUT / "feeds").mkdir(parents=True)
 
@@ -170,9 +181,8 @@ def main() -> None:
     (OUT / "sbom/imaging-workstation-5.1.cdx.json").write_text(
         json.dumps(cdx("Imaging Workstation", "5.1", comps), indent=1)
     )
-    comps = []
-    for name, version, vendor, product, supplier, cls in MONITOR_FIRMWARE:
-        comps.append(
+    for fw_version, parts in (("7.4.2", MONITOR_FIRMWARE), ("7.5.0", MONITOR_FIRMWARE_NEXT)):
+        comps = [
             {
                 "type": "library",
                 "bom-ref": f"fw:{name}",
@@ -182,10 +192,12 @@ def main() -> None:
                 "cpe": f"cpe:2.3:a:{vendor}:{product}:{version}:*:*:*:*:*:*:*",
                 "properties": [{"name": "psirt:item_class", "value": cls}],
             }
+            for name, version, vendor, product, supplier, cls in parts
+        ]
+        doc = cdx("Patient Monitor PM-8 firmware", fw_version, comps, device=True)
+        (OUT / f"sbom/patient-monitor-fw-{fw_version}.cdx.json").write_text(
+            json.dumps(doc, indent=1)
         )
-    (OUT / "sbom/patient-monitor-fw-7.4.2.cdx.json").write_text(
-        json.dumps(cdx("Patient Monitor PM-8 firmware", "7.4.2", comps, device=True), indent=1)
-    )
 
     # OSV slices: every record that names one of the portfolio's packages.
     def slice_zip(src: Path, names: set[str], ecosystem_prefix: str, out: Path) -> int:
@@ -206,7 +218,10 @@ def main() -> None:
                     and a["package"].get("name", "").lower() in names
                     for a in rec.get("affected", [])
                 ):
-                    zout.writestr(info.filename, raw)
+                    # A fixed timestamp keeps the archive byte-identical between builds.
+                    member = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                    zout.writestr(member, raw)
                     kept += 1
         return kept
 

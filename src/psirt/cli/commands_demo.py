@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from psirt.cli import commands_activities, commands_catalog, commands_issues, commands_scan
+from psirt.cli import (
+    commands_activities,
+    commands_catalog,
+    commands_issues,
+    commands_release_gate,
+    commands_scan,
+)
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit
 from psirt.services import activities, demo
@@ -62,6 +68,17 @@ def demo_command() -> None:
     commands_issues.list_(
         state=None, open_only=False, overdue=False, policy_file=None, fmt=OutputFormat.TABLE
     )
+    typer.echo()
+    typer.secho("Release gate of Patient Monitor PM-8 7.5.0 (the out-of-cycle fix)", bold=True)
+    try:
+        commands_release_gate.gate_(
+            version="7.5.0",
+            product="Patient Monitor PM-8",
+            policy_file=None,
+            fmt=OutputFormat.TABLE,
+        )
+    except typer.Exit:
+        pass  # the gate is not met until the review is held: that is what the demo shows
     with store.reader() as s:
         report = audit.verify(s)
     typer.echo()
@@ -76,6 +93,7 @@ def demo_command() -> None:
         f"psirt issue show {outcome.issue_id}                     # decisions, signatures",
         "psirt scans findings --product 'Clinical Data Gateway' --open",
         "psirt activities due                   # what the test plans require next",
+        "psirt release gate 7.5.0 -p 'Patient Monitor PM-8'   # R13a review before release",
         "psirt events list                      # releases newly affected, KEV listings",
         "psirt match SBOM --format json         # stateless matching of any SBOM",
         "psirt audit log                        # who did what, hash-chained",

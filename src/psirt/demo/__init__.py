@@ -37,6 +37,14 @@ PORTFOLIO: tuple[DemoRelease, ...] = (
         "patient-monitor-fw-7.4.2.cdx.json",
     ),
     DemoRelease(
+        "Patient Monitor PM-8",
+        "Bedside multi-parameter patient monitor, embedded Linux firmware",
+        "7.5.0",
+        "development",
+        None,
+        "patient-monitor-fw-7.5.0.cdx.json",
+    ),
+    DemoRelease(
         "Clinical Data Gateway",
         "HL7/DICOM integration service between devices and the hospital EHR",
         "3.1.0",
