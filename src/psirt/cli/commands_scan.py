@@ -6,16 +6,11 @@ against a current knowledge-base cache runs without them.
 
 from __future__ import annotations
 
-import gc
-import os
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from psirt.cli.output import OutputFormat, emit, err, progress_bar
+from psirt.cli.output import OutputFormat, emit
 from psirt.domain.severity import severity_label
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
@@ -68,136 +63,10 @@ def match(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """SBOM in, vulnerabilities out: stateless matching (exit 1 when something is found)."""
-    paused = gc.isenabled()
-    gc.disable()  # millions of short-lived values, no cycles among them
-    try:
-        found = _match(ctx, sbom, advisories, fmt)
-    finally:
-        if paused:
-            gc.enable()
-    if found:
+    from psirt.cli.main import run_match
+
+    if run_match(ctx.obj if isinstance(ctx.obj, dict) else None, sbom, advisories, fmt):
         raise typer.Exit(1)
-
-
-_MAX_SBOM_BYTES = 256 * 1024 * 1024  # as psirt.services.sboms.MAX_SBOM_BYTES
-
-
-def _read_sbom(path: Path) -> Any:
-    """The parsed SBOM (psirt.services.sboms.read_sbom_file without the store imports)."""
-    from psirt.errors import InputError
-    from psirt.ingest.sbom import parse_sbom
-
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > _MAX_SBOM_BYTES:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {_MAX_SBOM_BYTES}")
-    return parse_sbom(path.read_bytes(), source=str(path))
-
-
-def _match(
-    ctx: typer.Context, sbom: Path, advisories: list[Path] | None, fmt: OutputFormat
-) -> bool:
-    from psirt.matching.knowledge import KnowledgeBase
-    from psirt.services import kb_cache
-
-    timings = _Timings(bool(os.environ.get("PSIRT_TIMINGS")))
-    parsed = _read_sbom(sbom)
-    timings.lap("sbom")
-    if advisories:
-        from psirt.services import feeds
-
-        advs: dict[str, object] = {}
-        kev: set[str] = set()
-        epss: dict[str, float] = {}
-        with progress_bar("reading advisories", None) as advance:
-            for path in advisories:
-                for batch in feeds.iter_batches(path):
-                    for a in batch.advisories:
-                        advs[a.id] = a
-                    kev.update(k.cve_id for k in batch.kev)
-                    epss.update((e.cve_id, e.epss) for e in batch.epss)
-                    for p in batch.problems:
-                        err(f"skipped: {p}")
-                    advance(1)
-        kb = KnowledgeBase.build(advs.values(), kev=kev, epss=epss)  # type: ignore[arg-type]
-    else:
-        options = ctx.obj if isinstance(ctx.obj, dict) else {}
-        url = options.get("database") or kb_cache.default_url()
-        cached = kb_cache.cached_knowledge(url)
-        if cached is None:
-            from psirt.cli.context import STATE
-
-            if ctx.obj is not None:
-                STATE.user = options.get("user")
-                STATE.database_url = options.get("database")
-                STATE._store = None
-            with STATE.store().reader() as s:
-                cached = kb_cache.knowledge(s, url)
-        kb = cached
-    timings.lap("knowledge base")
-    if fmt is OutputFormat.JSON:
-        report = kb.report(parsed.components)
-        timings.lap("match")
-        out = getattr(sys.stdout, "buffer", None)
-        if out is not None:
-            sys.stdout.flush()
-            for chunk in report.chunks():
-                out.write(chunk)
-            out.flush()
-        else:
-            sys.stdout.write(report.json.decode())
-        timings.lap("write")
-        osv, problems, found = report.osv, report.cpe_problems, report.findings > 0
-    else:
-        result = kb.match(parsed.components)
-        value = kb.to_json(result, parsed.components)
-        emit(
-            fmt,
-            [{**f, "severity": severity_label(f["severity"])} for f in value["findings"]],
-            [
-                ("name", "Component"),
-                ("version", "Version"),
-                ("advisory_id", "Vulnerability"),
-                ("severity", "Severity"),
-                ("fixed_versions", "Fixed in"),
-                ("kev", "KEV"),
-                ("epss", "EPSS"),
-            ],
-            title=f"{sbom}: {value['components']} components, {len(value['findings'])} findings",
-            empty=f"{sbom}: {value['components']} components, no known vulnerabilities",
-        )
-        osv, problems, found = result.osv, result.cpe_problems, bool(value["findings"])
-    for report_ in osv.unknown_ecosystems:
-        err(
-            f"warning: no version ordering for ecosystem {report_.ecosystem!r}: "
-            f"{report_.components} component(s) matched on exact versions only"
-        )
-    for problem in problems:
-        err(f"warning: {problem}")
-    timings.report()
-    return found
-
-
-class _Timings:
-    """Phase times on stderr when ``PSIRT_TIMINGS`` is set (used by bench/)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.laps: list[tuple[str, float]] = []
-        self.last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        if self.enabled:
-            now = time.perf_counter()
-            self.laps.append((name, now - self.last))
-            self.last = now
-
-    def report(self) -> None:
-        if self.enabled:
-            err(
-                "timings: " + " ".join(f"{name.replace(' ', '_')}={s:.4f}" for name, s in self.laps)
-            )
 
 
 @findings_app.command("list")

@@ -1,4 +1,8 @@
-"""Rendering for every listing: ``--format table`` for people, ``--format json`` for tools."""
+"""Rendering for every listing: ``--format table`` for people, ``--format json`` for tools.
+
+rich is imported only when a table or a progress bar is drawn: JSON output and pipes do
+without it (it is a good part of the start-up time of a short command).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 
 class OutputFormat(StrEnum):
@@ -60,6 +61,9 @@ def emit_table(
     title: str | None = None,
     empty: str = "nothing to show",
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     # In a pipe there is no terminal width to respect: keep rows whole for grep and less.
     console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 240)
     if not rows:
@@ -98,6 +102,15 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     if not sys.stderr.isatty():
         yield lambda _n: None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
