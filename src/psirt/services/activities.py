@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, select
+from sqlalchemy import Table, and_, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from psirt.domain.activity import (
@@ -54,13 +55,12 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def activity_digest(act: Activity, input_sha256: str | None) -> str:
-    return audit.digest(
+    return _activity_digest_of(
         {
-            "type": "activity",
             "id": act.id,
             "product_id": act.product_id,
             "release_id": act.release_id,
-            "activity_type": act.type,
+            "type": act.type,
             "tool": act.tool,
             "tool_version": act.tool_version,
             "build": act.build,
@@ -68,6 +68,26 @@ def activity_digest(act: Activity, input_sha256: str | None) -> str:
             "ended": act.ended,
             "performer": act.performer,
             "independent": act.independent,
+        },
+        input_sha256,
+    )
+
+
+def _activity_digest_of(row: Mapping[str, Any], input_sha256: str | None) -> str:
+    return audit.digest(
+        {
+            "type": "activity",
+            "id": row["id"],
+            "product_id": row["product_id"],
+            "release_id": row["release_id"],
+            "activity_type": row["type"],
+            "tool": row["tool"],
+            "tool_version": row["tool_version"],
+            "build": row["build"],
+            "started": row["started"],
+            "ended": row["ended"],
+            "performer": row["performer"],
+            "independent": row["independent"],
             "input_sha256": input_sha256,
         }
     )
@@ -191,6 +211,137 @@ def record_activity(
     )
     audit_activity(session, act, actor=actor, input_row=None)
     return act.id
+
+
+@dataclass(frozen=True, slots=True)
+class NewActivity:
+    """One activity for :func:`record_activities` (the arguments of :func:`record_activity`)."""
+
+    product: str
+    version: str | None
+    type: ActivityType | str
+    tool: str | None
+    tool_version: str | None
+    started: dt.datetime
+    ended: dt.datetime | None
+    scope: Mapping[str, Any]
+    summary: Mapping[str, Any]
+
+
+def _resolve_releases(
+    session: Session, wanted: set[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], tuple[int, int | None]]:
+    """(product, version or None) -> (product id, release id), two queries in all."""
+    names = sorted({p for p, _ in wanted})
+    products: dict[str, int] = {}
+    for start in range(0, len(names), 900):
+        products.update(
+            session.execute(
+                select(m.Product.name, m.Product.id).where(
+                    m.Product.name.in_(names[start : start + 900])
+                )
+            ).tuples()
+        )
+    ids = sorted(set(products.values()))
+    releases: dict[tuple[int, str], int] = {}
+    for start in range(0, len(ids), 900):
+        releases.update(
+            ((owner, number), release_id)
+            for owner, number, release_id in session.execute(
+                select(m.Release.product_id, m.Release.version, m.Release.id).where(
+                    m.Release.product_id.in_(ids[start : start + 900])
+                )
+            )
+        )
+    out: dict[tuple[str, str | None], tuple[int, int | None]] = {}
+    for product, version in sorted(wanted, key=lambda k: (k[0], k[1] or "")):
+        pid = products.get(product)
+        if pid is None:  # get_product raises NotFound with the usual message
+            pid = get_product(session, product).id
+        if version is None:
+            out[(product, version)] = (pid, None)
+            continue
+        rid = releases.get((pid, version))
+        if rid is None:  # get_release raises NotFound with the usual message
+            rid = get_release(session, product, version).id
+        out[(product, version)] = (pid, rid)
+    return out
+
+
+def record_activities(session: Session, *, actor: str, items: Sequence[NewActivity]) -> list[int]:
+    """Record many activities without report files at once; returns their ids in order.
+
+    The same rows and audit events as :func:`record_activity` called for each item in turn
+    (one ``activity.record`` event per activity, in order), with products and releases
+    resolved in two queries and the rows inserted in bulk.
+    """
+    if not items:
+        return []
+    kinds: list[ActivityType] = []
+    for item in items:
+        try:
+            kinds.append(ActivityType(item.type))
+        except ValueError:
+            raise UsageError(f"{item.type!r} is not an activity type") from None
+    where = _resolve_releases(session, {(i.product, i.version) for i in items})
+    recorded_at = dt.datetime.now(dt.UTC)
+    rows: list[dict[str, Any]] = []
+    for item, kind in zip(items, kinds, strict=True):
+        started = _utc(item.started)
+        ended = None
+        if item.ended is not None:
+            ended = _utc(item.ended)
+            if ended < started:
+                raise UsageError(
+                    f"activity ends ({item.ended.isoformat()}) before it starts ({started})"
+                )
+        product_id, release_id = where[(item.product, item.version)]
+        rows.append(
+            {
+                "product_id": product_id,
+                "release_id": release_id,
+                "type": kind.value,
+                "method": "",
+                "tool": item.tool,
+                "tool_version": item.tool_version,
+                "build": None,
+                "scope": orjson.loads(audit.canonical(dict(item.scope))),
+                "started": started,
+                "ended": ended,
+                "performer": actor,
+                "independent": False,
+                "input_id": None,
+                "summary": orjson.loads(audit.canonical(dict(item.summary))),
+                "recorded_by": actor,
+                "recorded_at": recorded_at,
+            }
+        )
+    table = typing.cast(Table, Activity.__table__)
+    ids = list(
+        session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    )
+    entries = []
+    for act_id, row in zip(ids, rows, strict=True):
+        after = _activity_digest_of({**row, "id": act_id}, None)
+        entries.append(
+            audit.Entry(
+                actor=actor,
+                action="activity.record",
+                object_type="activity",
+                object_id=act_id,
+                after=after,
+                detail={
+                    "type": row["type"],
+                    "tool": row["tool"],
+                    "input_sha256": None,
+                    "summary": row["summary"],
+                },
+            )
+        )
+    audit.append_many(session, entries)
+    return ids
 
 
 # ---------------------------------------------------------------------------------------------
