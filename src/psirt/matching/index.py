@@ -330,6 +330,11 @@ class AdvisoryIndex:
         # record id -> CVE ids it lists as related (filled from plain data)
         self._related: dict[str, tuple[str, ...]] = {}
         self._loaded_count = 0  # records behind an index loaded from plain data
+        # An index loaded from plain data builds a package's tables and vulnerability
+        # values when a component first names the package (see :meth:`_unpack`).
+        self._packed: dict[PackageKey, Any] = {}
+        self._plain_vulns: list[Any] = []
+        self._loaded_vulns: dict[int, Vulnerability] = {}
         self.update(advisories)
 
     # -- building --
@@ -464,7 +469,7 @@ class AdvisoryIndex:
 
     def packages(self) -> set[PackageKey]:
         """Every ``(base ecosystem, normalised name)`` that some live record names."""
-        return set(self._tables)
+        return set(self._tables) | set(self._packed)
 
     def advisory(self, vuln_id: str) -> Advisory | None:
         return self._advisories.get(vuln_id)
@@ -501,15 +506,18 @@ class AdvisoryIndex:
 
     def _target(self, purl: str) -> _Target:
         base_purl, _, distro, _ = _split_purl(purl)
-        cached = self._targets.get((base_purl, distro))
-        if cached is not None:
-            return cached
+        return self._targets.get((base_purl, distro)) or self._new_target(base_purl, distro)
+
+    def _new_target(self, base_purl: str, distro: str) -> _Target:
+        """What ``base_purl`` (no version, no qualifiers) with ``distro`` resolves to."""
         lookup = f"{base_purl}?distro={distro}" if distro else base_purl
         mapped = versions.ecosystem_from_purl(lookup)
         if mapped is None:
             target = _Target(None, "", (), "purl type has no OSV ecosystem", None, False)
         else:
             key, release, canonical = _package_key(*mapped)
+            if key in self._packed:
+                self._unpack(key)
             per_release = self._tables.get(key, {})
             tables = per_release.get(None, ())
             reason = None
@@ -578,7 +586,7 @@ class AdvisoryIndex:
         an ordering it counts under, the version matched, its ecosystem, the
         vulnerabilities and the name to report when the component has none."""
         base_purl, version, distro, epoch = _split_purl(purl)
-        target = self._targets.get((base_purl, distro)) or self._target(purl)
+        target = self._targets.get((base_purl, distro)) or self._new_target(base_purl, distro)
         reasons: tuple[str, ...] = ()
         if target.skip_reason is not None:
             reasons = (target.skip_reason,)
@@ -640,6 +648,8 @@ class AdvisoryIndex:
 
     def _vulnerability(self, key: PackageKey, release: str | None, vuln_id: str) -> Vulnerability:
         """The group of ``vuln_id`` as it applies to ``key`` in ``release`` (cached)."""
+        if key in self._packed:
+            self._unpack(key)
         if release is not None and release not in self._tables.get(key, {}):
             release = None  # only release-less records apply: the same answer as no release
         known = self._vuln_cache.setdefault((key, release), {})
@@ -667,6 +677,8 @@ class AdvisoryIndex:
         :meth:`from_plain` matches without the records. Sort keys are kept as they are
         when ``marshal`` can write them, else as version strings re-keyed on load.
         """
+        for key in list(self._packed):
+            self._unpack(key)
         vulns: list[tuple[Any, ...]] = []
         vuln_index: dict[int, int] = {}
         packages: list[tuple[Any, ...]] = []
@@ -731,17 +743,8 @@ class AdvisoryIndex:
         if data.get("format") != PLAIN_FORMAT:
             raise ValueError("not an advisory index of this format")
         index = cls()
-        vulns = [
-            Vulnerability(a, tuple(ids), tuple(fixed), Severity(t, s) if t else None, tuple(rel))
-            for a, ids, fixed, t, s, rel in data["vulnerabilities"]
-        ]
-        for eco, name, releases in data["packages"]:
-            key = (eco, name)
-            per_release: dict[str | None, tuple[_Table, ...]] = {}
-            for release, tables, vmap in releases:
-                per_release[release] = tuple(_table_from_plain(t) for t in tables)
-                index._vuln_cache[(key, release)] = {v: vulns[n] for v, n in vmap.items()}
-            index._tables[key] = per_release
+        index._plain_vulns = list(data["vulnerabilities"])
+        index._packed = {(eco, name): releases for eco, name, releases in data["packages"]}
         for eco, name, per in data["unknown"]:
             index._unknown[(eco, name)] = {e: set(ids) for e, ids in per.items()}
         index._unindexed = dict(data["unindexed"])
@@ -753,6 +756,25 @@ class AdvisoryIndex:
         index._related = {i: tuple(rel) for i, rel in data["related"].items()}
         index._loaded_count = max(int(data["count"]), 1)
         return index
+
+    def _unpack(self, key: PackageKey) -> None:
+        """Build one package of an index loaded from plain data: its tables, and the
+        vulnerability values it refers to (shared with other packages)."""
+        built = self._loaded_vulns
+        plain = self._plain_vulns
+        per_release: dict[str | None, tuple[_Table, ...]] = {}
+        for release, tables, vmap in self._packed.pop(key):
+            per_release[release] = tuple(_table_from_plain(t) for t in tables)
+            known: dict[str, Vulnerability] = {}
+            for vuln_id, n in vmap.items():
+                vuln = built.get(n)
+                if vuln is None:
+                    a, ids, fixed, t, s, rel = plain[n]
+                    sev = Severity(t, s) if t else None
+                    vuln = built[n] = Vulnerability(a, tuple(ids), tuple(fixed), sev, tuple(rel))
+                known[vuln_id] = vuln
+            self._vuln_cache[(key, release)] = known
+        self._tables[key] = per_release
 
     def _group_entries(self, key: PackageKey, group: AliasGroup) -> list[_Entry]:
         by_id = self._entries.get(key, {})
@@ -825,9 +847,12 @@ def _table_plain(table: _Table) -> tuple[Any, ...]:
 def _table_from_plain(plain: tuple[Any, ...]) -> _Table:
     ordering, bounds, regions, exact, as_text = plain
     sort_key = _ordering_key(ordering)
+    texts: dict[Any, str] = {}
     if as_text and sort_key is not None:
+        # keep the strings, so that the table can be written as plain data again
+        texts = {sort_key(b[1]): b[1] for b in bounds if len(b) > 1}
         bounds = tuple(b if len(b) == 1 else (1, sort_key(b[1]), b[2]) for b in bounds)
-    return _Table(sort_key, tuple(bounds), tuple(regions), dict(exact), ordering)
+    return _Table(sort_key, tuple(bounds), tuple(regions), dict(exact), ordering, texts)
 
 
 def to_json_dict(
