@@ -330,11 +330,6 @@ class AdvisoryIndex:
         # record id -> CVE ids it lists as related (filled from plain data)
         self._related: dict[str, tuple[str, ...]] = {}
         self._loaded_count = 0  # records behind an index loaded from plain data
-        # An index loaded from plain data builds a package's tables and vulnerability
-        # values when a component first names the package (see :meth:`_unpack`).
-        self._packed: dict[PackageKey, Any] = {}
-        self._plain_vulns: list[Any] = []
-        self._loaded_vulns: dict[int, Vulnerability] = {}
         self.update(advisories)
 
     # -- building --
@@ -469,7 +464,7 @@ class AdvisoryIndex:
 
     def packages(self) -> set[PackageKey]:
         """Every ``(base ecosystem, normalised name)`` that some live record names."""
-        return set(self._tables) | set(self._packed)
+        return set(self._tables)
 
     def advisory(self, vuln_id: str) -> Advisory | None:
         return self._advisories.get(vuln_id)
@@ -516,8 +511,6 @@ class AdvisoryIndex:
             target = _Target(None, "", (), "purl type has no OSV ecosystem", None, False)
         else:
             key, release, canonical = _package_key(*mapped)
-            if key in self._packed:
-                self._unpack(key)
             per_release = self._tables.get(key, {})
             tables = per_release.get(None, ())
             reason = None
@@ -648,8 +641,6 @@ class AdvisoryIndex:
 
     def _vulnerability(self, key: PackageKey, release: str | None, vuln_id: str) -> Vulnerability:
         """The group of ``vuln_id`` as it applies to ``key`` in ``release`` (cached)."""
-        if key in self._packed:
-            self._unpack(key)
         if release is not None and release not in self._tables.get(key, {}):
             release = None  # only release-less records apply: the same answer as no release
         known = self._vuln_cache.setdefault((key, release), {})
@@ -677,8 +668,6 @@ class AdvisoryIndex:
         :meth:`from_plain` matches without the records. Sort keys are kept as they are
         when ``marshal`` can write them, else as version strings re-keyed on load.
         """
-        for key in list(self._packed):
-            self._unpack(key)
         vulns: list[tuple[Any, ...]] = []
         vuln_index: dict[int, int] = {}
         packages: list[tuple[Any, ...]] = []
@@ -743,8 +732,17 @@ class AdvisoryIndex:
         if data.get("format") != PLAIN_FORMAT:
             raise ValueError("not an advisory index of this format")
         index = cls()
-        index._plain_vulns = list(data["vulnerabilities"])
-        index._packed = {(eco, name): releases for eco, name, releases in data["packages"]}
+        vulns = [
+            Vulnerability(a, tuple(ids), tuple(fixed), Severity(t, s) if t else None, tuple(rel))
+            for a, ids, fixed, t, s, rel in data["vulnerabilities"]
+        ]
+        for eco, name, releases in data["packages"]:
+            key = (eco, name)
+            per_release: dict[str | None, tuple[_Table, ...]] = {}
+            for release, tables, vmap in releases:
+                per_release[release] = tuple(_table_from_plain(t) for t in tables)
+                index._vuln_cache[(key, release)] = {v: vulns[n] for v, n in vmap.items()}
+            index._tables[key] = per_release
         for eco, name, per in data["unknown"]:
             index._unknown[(eco, name)] = {e: set(ids) for e, ids in per.items()}
         index._unindexed = dict(data["unindexed"])
@@ -756,25 +754,6 @@ class AdvisoryIndex:
         index._related = {i: tuple(rel) for i, rel in data["related"].items()}
         index._loaded_count = max(int(data["count"]), 1)
         return index
-
-    def _unpack(self, key: PackageKey) -> None:
-        """Build one package of an index loaded from plain data: its tables, and the
-        vulnerability values it refers to (shared with other packages)."""
-        built = self._loaded_vulns
-        plain = self._plain_vulns
-        per_release: dict[str | None, tuple[_Table, ...]] = {}
-        for release, tables, vmap in self._packed.pop(key):
-            per_release[release] = tuple(_table_from_plain(t) for t in tables)
-            known: dict[str, Vulnerability] = {}
-            for vuln_id, n in vmap.items():
-                vuln = built.get(n)
-                if vuln is None:
-                    a, ids, fixed, t, s, rel = plain[n]
-                    sev = Severity(t, s) if t else None
-                    vuln = built[n] = Vulnerability(a, tuple(ids), tuple(fixed), sev, tuple(rel))
-                known[vuln_id] = vuln
-            self._vuln_cache[(key, release)] = known
-        self._tables[key] = per_release
 
     def _group_entries(self, key: PackageKey, group: AliasGroup) -> list[_Entry]:
         by_id = self._entries.get(key, {})
