@@ -236,11 +236,12 @@ def _resolve_releases(
     products: dict[str, int] = {}
     for start in range(0, len(names), 900):
         products.update(
-            session.execute(
+            (name, pid)
+            for name, pid in session.execute(
                 select(m.Product.name, m.Product.id).where(
                     m.Product.name.in_(names[start : start + 900])
                 )
-            ).tuples()
+            )
         )
     ids = sorted(set(products.values()))
     releases: dict[tuple[int, str], int] = {}

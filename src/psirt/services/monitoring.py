@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from psirt.domain.advisory import Advisory
 from psirt.matching.aliases import alias_groups
 from psirt.matching.knowledge import KnowledgeBase
+from psirt.services import activities
 from psirt.services.feeds import CPE_ECOSYSTEM, FeedImportSummary
 from psirt.services.scanning import (
     CHUNK,
@@ -33,8 +34,8 @@ from psirt.services.scanning import (
     kev_ids,
     load_advisories,
     reconcile,
-    record_scan_activity,
     release_refs,
+    scan_activity,
 )
 from psirt.store import audit
 from psirt.store import models as m
@@ -235,31 +236,37 @@ def rematch(
     ended = dt.datetime.now(dt.UTC)
     feed = FeedContext.of(session, snapshot_id, used=len(advisories))
     named = _release_packages(comps)
-    for release_id in refs:
-        result = results[release_id]
-        outcome.releases.append(result)
-        if result.changed:
-            audit.append(
-                session,
+    outcome.releases.extend(results[release_id] for release_id in refs)
+    audit.append_many(
+        session,
+        (
+            audit.Entry(
                 actor=actor,
                 action="release.rematch",
                 object_type="release",
-                object_id=release_id,
+                object_id=result.release_id,
                 detail={**result.as_dict(), "snapshot": snapshot_id},
             )
-        outcome.activities.append(
-            record_scan_activity(
-                session,
-                actor=actor,
+            for result in outcome.releases
+            if result.changed
+        ),
+    )
+    outcome.activities = activities.record_activities(
+        session,
+        actor=actor,
+        items=[
+            scan_activity(
                 outcome=result,
                 feed=feed,
                 kb=kb,
                 started=started,
                 ended=ended,
                 trigger="feed import",
-                packages=named.get(release_id, ()),
+                packages=named.get(result.release_id, ()),
             )
-        )
+            for result in outcome.releases
+        ],
+    )
     return outcome
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import orjson
-from sqlalchemy import Row, Table, Text, cast, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, Table, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from psirt import __version__
@@ -177,31 +177,8 @@ class ScanOutcome:
         return bool(self.new or self.retracted or self.reactivated)
 
 
-@dataclass(slots=True)
-class _Stored:
-    id: int
-    component_id: int
-    advisory_id: str
-    aliases: list[Any]
-    related: list[Any]
-    fixed_versions: list[Any]
-    severity: str | None
-    status: str
-
-    def ids(self) -> set[str]:
-        return {self.advisory_id, *self.aliases}
-
-
-_STORED_COLUMNS = (
-    m.Finding.id,
-    m.Finding.component_id,
-    m.Finding.advisory_id,
-    cast(m.Finding.aliases, Text),
-    cast(m.Finding.related, Text),
-    cast(m.Finding.fixed_versions, Text),
-    m.Finding.severity,
-    m.Finding.status,
-)
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _json_list(text: str | None) -> list[Any]:
@@ -209,44 +186,104 @@ def _json_list(text: str | None) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _stored(row: Any) -> _Stored:
-    # JSON columns are read as text and decoded here: orjson is several times faster than
-    # the generic JSON result processor on hundreds of thousands of rows.
-    fid, cid, adv, aliases, related, fixed, severity, status = row
-    return _Stored(
-        fid,
-        cid,
-        adv,
-        _json_list(aliases),
-        _json_list(related),
-        _json_list(fixed),
-        severity,
-        status,
-    )
+def _same(stored: str | None, text: str, value: list[Any]) -> bool:
+    """A stored JSON list equals ``value`` (``text`` is its encoding): rows written by
+    other code may spell the same list differently."""
+    return stored == text or _json_list(stored) == value
+
+
+@dataclass(slots=True)
+class _Stored:
+    id: int
+    component_id: int
+    advisory_id: str
+    aliases: list[Any]
+    related: str | None  # JSON text as stored
+    fixed_versions: str | None  # JSON text as stored
+    severity: str | None
+    status: str
+
+    def ids(self) -> set[str]:
+        return {self.advisory_id, *self.aliases}
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a matched alias group writes into a finding, encoded once per distinct value."""
+
+    advisory_id: str
+    aliases: tuple[str, ...]
+    aliases_list: list[str]
+    aliases_json: str
+    related: list[str]
+    related_json: str
+    fixed: list[str]
+    fixed_json: str
+    severity: str | None
+
+
+class _Sql:
+    """Plain SQL run through the driver's ``executemany`` (SQLite and psycopg): no per-row
+    parameter processing; JSON columns are bound as text already encoded."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        dialect = conn.dialect
+        if dialect.paramstyle == "qmark":
+            self.p = "?"
+        elif dialect.paramstyle in ("format", "pyformat"):
+            self.p = "%s"
+        else:  # pragma: no cover - psirt supports SQLite and psycopg
+            raise NotImplementedError(f"parameter style {dialect.paramstyle}")
+        # PostgreSQL types an untyped text parameter; JSON columns want it cast
+        self.j = f"CAST({self.p} AS JSON)" if dialect.name == "postgresql" else self.p
+        self.dialect = dialect
+
+    def time(self, value: dt.datetime) -> Any:
+        """``value`` as the driver must receive it for a UTCDateTime column."""
+        proc = FINDINGS.c.last_seen.type.bind_processor(self.dialect)
+        return proc(value) if proc is not None else value
+
+    def marks(self, n: int) -> str:
+        return ", ".join([self.p] * n)
+
+    def many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            self.conn.exec_driver_sql(sql, list(rows))
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Sequence[Any]:
+        return self.conn.exec_driver_sql(sql, params).all()
+
+
+_STORED_SQL = (
+    "SELECT id, component_id, advisory_id, CAST(aliases AS TEXT), CAST(related AS TEXT), "
+    "CAST(fixed_versions AS TEXT), severity, status FROM findings WHERE {col} IN ({marks})"
+)
 
 
 def _stored_findings(
-    session: Session, comp_ids: Sequence[int], scope: frozenset[str] | None
+    sql: _Sql, comp_ids: Sequence[int], scope: frozenset[str] | None
 ) -> dict[int, list[_Stored]]:
-    """Stored findings of ``comp_ids``; with ``scope``, only those of the alias groups in it
-    (a finding's ``advisory_id`` is the primary id of its group)."""
+    """Stored findings of ``comp_ids``, in id order per component; with ``scope``, only those
+    of the alias groups in it (a finding's ``advisory_id`` is the primary id of its group)."""
     out: dict[int, list[_Stored]] = {}
-    q = select(*_STORED_COLUMNS)
+    keys: list[int] | list[str]
+    wanted: set[int] | None
     if scope is None:
-        for start in range(0, len(comp_ids), CHUNK):
-            for row in session.execute(
-                q.where(m.Finding.component_id.in_(comp_ids[start : start + CHUNK]))
-            ):
-                e = _stored(row)
-                out.setdefault(e.component_id, []).append(e)
-        return out
-    wanted = set(comp_ids)
-    ids = sorted(scope)
-    for start in range(0, len(ids), CHUNK):
-        for row in session.execute(q.where(m.Finding.advisory_id.in_(ids[start : start + CHUNK]))):
-            if row[1] in wanted:
-                e = _stored(row)
-                out.setdefault(e.component_id, []).append(e)
+        col, keys, wanted = "component_id", sorted(set(comp_ids)), None
+    else:
+        col, keys, wanted = "advisory_id", sorted(scope), set(comp_ids)
+    found: list[Any] = []
+    for start in range(0, len(keys), CHUNK):
+        chunk = tuple(keys[start : start + CHUNK])
+        found.extend(sql.rows(_STORED_SQL.format(col=col, marks=sql.marks(len(chunk))), chunk))
+    found.sort(key=lambda r: r[0])
+    for fid, cid, adv, aliases, related, fixed, severity, status in found:
+        if wanted is not None and cid not in wanted:
+            continue
+        out.setdefault(cid, []).append(
+            _Stored(fid, cid, adv, _json_list(aliases), related, fixed, severity, status)
+        )
     return out
 
 
@@ -257,21 +294,93 @@ def _expire_findings(session: Session) -> None:
             session.expire(obj)
 
 
-def _insert_findings(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (one executemany) and return their ids in the same order."""
-    before = session.scalar(select(func.coalesce(func.max(m.Finding.id), 0))) or 0
-    conn = session.connection()
-    conn.execute(insert(FINDINGS), rows)
+_INSERT_FINDING = (
+    "INSERT INTO findings (release_id, component_id, advisory_id, aliases, related, "
+    "fixed_versions, severity, status, retracted_reason, first_seen, last_seen, snapshot_id, "
+    "issue_id) VALUES ({p}, {p}, {p}, {j}, {j}, {j}, {p}, 'active', NULL, {p}, {p}, {p}, NULL)"
+)
+_INSERT_EVENT = (
+    "INSERT INTO monitoring_events (kind, release_id, finding_id, advisory_id, at, detail, "
+    "delivered) VALUES ({p}, {p}, {p}, {p}, {p}, {j}, {p})"
+)
+_ACTIVATE = (
+    "UPDATE findings SET advisory_id = {p}, aliases = {j}, related = {j}, fixed_versions = {j}, "
+    "severity = {p}, status = 'active', retracted_reason = NULL, last_seen = {p} WHERE id = {p}"
+)
+_SEEN = "UPDATE findings SET last_seen = {p} WHERE id IN ({marks})"
+_NEW_IDS = "SELECT id, component_id, advisory_id FROM findings WHERE id > {p}"
+_RETRACT = (
+    "UPDATE findings SET status = 'retracted', retracted_reason = {p}, last_seen = {p} "
+    "WHERE id = {p}"
+)
+
+
+def _insert_findings(sql: _Sql, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert ``rows`` (one executemany) and return their ids in the same order.
+
+    A row is (release_id, component_id, advisory_id, aliases, related, fixed_versions,
+    severity, first_seen, last_seen, snapshot_id) with JSON already encoded."""
+    before = sql.rows("SELECT COALESCE(MAX(id), 0) FROM findings")[0][0]
+    sql.many(_INSERT_FINDING.format(p=sql.p, j=sql.j), rows)
     # Rows of other transactions may carry higher ids too: (component, advisory) is unique.
     ids: dict[tuple[int, str], int] = {
-        (cid, adv): fid
-        for fid, cid, adv in conn.execute(
-            select(m.Finding.id, m.Finding.component_id, m.Finding.advisory_id).where(
-                m.Finding.id > before
-            )
-        )
+        (cid, adv): fid for fid, cid, adv in sql.rows(_NEW_IDS.format(p=sql.p), (before,))
     }
-    return [ids[(r["component_id"], r["advisory_id"])] for r in rows]
+    return [ids[(r[1], r[2])] for r in rows]
+
+
+def _unique_components(
+    rows: Sequence[ComponentRow],
+) -> tuple[list[Component], list[int]]:
+    """Distinct component values (what matching reads) and each row's position among them:
+    the same package at the same version in many releases is matched once."""
+    position: dict[tuple[Any, ...], int] = {}
+    values: list[Component] = []
+    of_row: list[int] = []
+    for r in rows:
+        key = (r.name, r.version, r.type, r.purl, r.cpe)
+        i = position.get(key)
+        if i is None:
+            i = position[key] = len(values)
+            values.append(component_value(r))
+        of_row.append(i)
+    return values, of_row
+
+
+def _found_by_value(
+    kb: KnowledgeBase, values: Sequence[Component]
+) -> tuple[list[list[_Found]], list[list[_Found]]]:
+    """Findings of each distinct component value: by purl, then by CPE (the order in which
+    :meth:`KnowledgeBase.match` lists them)."""
+    result = kb.match(values)
+    by_purl: list[list[_Found]] = [[] for _ in values]
+    by_cpe: list[list[_Found]] = [[] for _ in values]
+    related_of: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    encoded: dict[tuple[Any, ...], _Found] = {}
+    for cf in result.findings:
+        f = cf.finding
+        severity = f.severity.score if f.severity else None
+        key = (f.advisory_id, f.aliases, f.related, f.fixed_versions, severity)
+        found = encoded.get(key)
+        if found is None:
+            rkey = (f.related, f.aliases)
+            related = related_of.get(rkey)
+            if related is None:
+                related = related_of[rkey] = list(kb.related_ids(f))
+            aliases, fixed = list(f.aliases), list(f.fixed_versions)
+            found = encoded[key] = _Found(
+                f.advisory_id,
+                f.aliases,
+                aliases,
+                _dumps(aliases),
+                related,
+                _dumps(related),
+                fixed,
+                _dumps(fixed),
+                severity,
+            )
+        (by_cpe if cf.via == "cpe" else by_purl)[cf.component].append(found)
+    return by_purl, by_cpe
 
 
 def reconcile(
@@ -287,8 +396,9 @@ def reconcile(
 ) -> dict[int, ScanOutcome]:
     """Match ``rows`` (components of ``releases``) and bring their findings up to date.
 
-    Returns one outcome per release of ``releases``; rows are matched in one call and the
-    findings written with one bulk statement per kind of change.
+    Returns one outcome per release of ``releases``; rows are matched in one call (each
+    distinct component value once) and the findings written with one driver-level
+    ``executemany`` per kind of change.
 
     ``scope`` restricts the reconciliation to the alias groups whose ids it holds: ``kb``
     then knows exactly those groups, and stored findings of other groups are left alone.
@@ -300,8 +410,11 @@ def reconcile(
     }
     for r in rows:
         outcomes[r.release_id].components += 1
-    result = kb.match([component_value(r) for r in rows])
-    existing = _stored_findings(session, [r.id for r in rows], scope)
+    session.flush()
+    sql = _Sql(session.connection())
+    values, of_row = _unique_components(rows)
+    by_purl, by_cpe = _found_by_value(kb, values)
+    existing = _stored_findings(sql, [r.id for r in rows], scope)
     gone = kb.index.withdrawn if withdrawn is None else withdrawn
     # component -> any id of a stored finding -> the first stored finding carrying it
     by_id: dict[int, dict[str, _Stored]] = {}
@@ -310,142 +423,124 @@ def reconcile(
         for e in stored:
             for vuln_id in (e.advisory_id, *e.aliases):
                 ids_of.setdefault(vuln_id, e)
-    related_of: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    stamp = sql.time(now)
     matched: set[int] = set()
-    inserts: list[dict[str, Any]] = []
-    updates: dict[int, dict[str, Any]] = {}
+    inserts: list[tuple[Any, ...]] = []
+    activate: dict[int, tuple[Any, ...]] = {}
     seen: list[int] = []
-    for cf in result.findings:
-        row = rows[cf.component]
-        outcome = outcomes[row.release_id]
-        f = cf.finding
-        aliases = list(f.aliases)
-        key = (f.related, f.aliases)
-        related = related_of.get(key)
-        if related is None:
-            related = related_of[key] = list(kb.related_ids(f))
-        fixed = list(f.fixed_versions)
-        severity = f.severity.score if f.severity else None
-        lookup = by_id.get(row.id)
-        hit = None
-        if lookup:
-            hits = [lookup[a] for a in f.aliases if a in lookup]
-            if hits:
-                # the stored finding listed first, as a scan over the stored rows finds it
-                order = existing[row.id]
-                hit = min(hits, key=order.index)
-        if hit is None:
-            inserts.append(
-                {
-                    "release_id": row.release_id,
-                    "component_id": row.id,
-                    "advisory_id": f.advisory_id,
-                    "aliases": aliases,
-                    "related": related,
-                    "fixed_versions": fixed,
-                    "severity": severity,
-                    "status": "active",
-                    "retracted_reason": None,
-                    "first_seen": now,
-                    "last_seen": now,
-                    "snapshot_id": snapshot_id,
-                    "issue_id": None,
-                }
-            )
-            outcome.new += 1
-            outcome.new_ids.append(f.advisory_id)
-            continue
-        matched.add(hit.id)
-        if hit.status == "retracted":
-            outcome.reactivated += 1
-        else:
-            outcome.still += 1
-        if (
-            hit.status == "retracted"
-            or hit.advisory_id != f.advisory_id
-            or hit.aliases != aliases
-            or hit.related != related
-            or hit.fixed_versions != fixed
-            or hit.severity != severity
-        ):
-            updates[hit.id] = {
-                "id": hit.id,
-                "advisory_id": f.advisory_id,
-                "aliases": aliases,
-                "related": related,
-                "fixed_versions": fixed,
-                "severity": severity,
-                "status": "active",
-                "retracted_reason": None,
-                "last_seen": now,
-            }
-            # The same stored row may be hit again by a later group: keep what it says now.
-            hit.advisory_id, hit.aliases, hit.status = f.advisory_id, aliases, "active"
-        else:
-            seen.append(hit.id)
+    for found_of in (by_purl, by_cpe):
+        for row, value in zip(rows, of_row, strict=True):
+            found = found_of[value]
+            if not found:
+                continue
+            outcome = outcomes[row.release_id]
+            lookup = by_id.get(row.id)
+            for f in found:
+                hit = None
+                if lookup:
+                    hits = [lookup[a] for a in f.aliases if a in lookup]
+                    if hits:
+                        # the stored finding listed first, as a scan over the stored rows finds it
+                        order = existing[row.id]
+                        hit = min(hits, key=order.index)
+                if hit is None:
+                    inserts.append(
+                        (
+                            row.release_id,
+                            row.id,
+                            f.advisory_id,
+                            f.aliases_json,
+                            f.related_json,
+                            f.fixed_json,
+                            f.severity,
+                            stamp,
+                            stamp,
+                            snapshot_id,
+                        )
+                    )
+                    outcome.new += 1
+                    outcome.new_ids.append(f.advisory_id)
+                    continue
+                matched.add(hit.id)
+                if hit.status == "retracted":
+                    outcome.reactivated += 1
+                else:
+                    outcome.still += 1
+                if (
+                    hit.status == "retracted"
+                    or hit.advisory_id != f.advisory_id
+                    or hit.aliases != f.aliases_list
+                    or not _same(hit.related, f.related_json, f.related)
+                    or not _same(hit.fixed_versions, f.fixed_json, f.fixed)
+                    or hit.severity != f.severity
+                ):
+                    activate[hit.id] = (
+                        f.advisory_id,
+                        f.aliases_json,
+                        f.related_json,
+                        f.fixed_json,
+                        f.severity,
+                        stamp,
+                        hit.id,
+                    )
+                    # The same stored row may be hit again by a later group: keep what it
+                    # says now.
+                    hit.advisory_id, hit.aliases, hit.status = (
+                        f.advisory_id,
+                        f.aliases_list,
+                        "active",
+                    )
+                else:
+                    seen.append(hit.id)
     release_of = {r.id: r.release_id for r in rows}
+    retract: list[tuple[Any, ...]] = []
     for stored in existing.values():
         for e in stored:
             if e.id in matched or e.status == "retracted":
                 continue
-            updates[e.id] = {
-                "id": e.id,
-                "status": "retracted",
-                "retracted_reason": (
-                    "advisory withdrawn"
-                    if e.ids() & gone
-                    else "no longer matches the knowledge base"
-                ),
-                "last_seen": now,
-            }
+            reason = (
+                "advisory withdrawn" if e.ids() & gone else "no longer matches the knowledge base"
+            )
+            retract.append((reason, stamp, e.id))
             outcomes[release_of[e.component_id]].retracted += 1
-    session.flush()
-    if updates:
-        by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for u in updates.values():
-            by_keys.setdefault(tuple(u), []).append(u)
-        for batch in by_keys.values():
-            session.execute(update(m.Finding), batch)
-    seen_once = sorted(set(seen) - set(updates))
+    sql.many(_ACTIVATE.format(p=sql.p, j=sql.j), list(activate.values()))
+    sql.many(_RETRACT.format(p=sql.p), retract)
+    seen_once = sorted(set(seen) - set(activate))
     for start in range(0, len(seen_once), CHUNK):
-        session.execute(
-            update(m.Finding)
-            .where(m.Finding.id.in_(seen_once[start : start + CHUNK]))
-            .values(last_seen=now)
-            .execution_options(synchronize_session=False)
+        chunk = seen_once[start : start + CHUNK]
+        sql.conn.exec_driver_sql(
+            _SEEN.format(p=sql.p, marks=sql.marks(len(chunk))),
+            (stamp, *chunk),
         )
     if inserts:
-        new_ids = _insert_findings(session, inserts)
-        events = []
+        new_ids = _insert_findings(sql, inserts)
+        events: list[tuple[Any, ...]] = []
         kev_of: dict[tuple[str, ...], bool] = {}
-        for fid, values in zip(new_ids, inserts, strict=True):
-            ref = releases[values["release_id"]]
+        detail_of: dict[tuple[int, bool], str] = {}
+        for fid, values_ in zip(new_ids, inserts, strict=True):
+            ref = releases[values_[0]]
             if ref.status not in FIELDED:
                 continue
-            ids_key = (*values["aliases"], *values["related"])
+            f_aliases, f_related = values_[3], values_[4]
+            ids_key = (f_aliases, f_related)
             kev = kev_of.get(ids_key)
             if kev is None:
-                kev = kev_of[ids_key] = kb.is_kev(ids_key)
-            events.append(
-                {
-                    "kind": "release.newly_affected",
-                    "release_id": ref.id,
-                    "finding_id": fid,
-                    "advisory_id": values["advisory_id"],
-                    "at": now,
-                    "detail": {
+                ids = (*orjson.loads(f_aliases), *orjson.loads(f_related))
+                kev = kev_of[ids_key] = kb.is_kev(ids)
+            detail = detail_of.get((ref.id, kev))
+            if detail is None:
+                detail = detail_of[(ref.id, kev)] = _dumps(
+                    {
                         "product": ref.product,
                         "release": ref.version,
                         "status": ref.status,
                         "kev": kev,
-                    },
-                    "delivered": False,
-                }
-            )
+                    }  # fmt: skip
+                )
+            events.append(("release.newly_affected", ref.id, fid, values_[2], stamp, detail, False))
             outcomes[ref.id].events += 1
-        if events:
-            session.connection().execute(insert(EVENTS), events)
-    if updates or seen_once:
+        sql.many(_INSERT_EVENT.format(p=sql.p, j=sql.j), events)
+    if activate or retract or seen_once:
         _expire_findings(session)
     return outcomes
 
@@ -469,10 +564,8 @@ class FeedContext:
         return cls(snapshot_id, sha, advisory_count(session), used)
 
 
-def record_scan_activity(
-    session: Session,
+def scan_activity(
     *,
-    actor: str,
     outcome: ScanOutcome,
     feed: FeedContext,
     kb: KnowledgeBase,
@@ -480,14 +573,12 @@ def record_scan_activity(
     ended: dt.datetime,
     trigger: str,
     packages: Sequence[str] = (),
-) -> int:
+) -> activities.NewActivity:
     """The ``sbom_scan`` activity of one scanned (or re-matched) release."""
     scope: dict[str, Any] = {"components": outcome.components, "whole_release": not packages}
     if packages:
         scope["packages"] = list(packages)
-    return activities.record_activity(
-        session,
-        actor=actor,
+    return activities.NewActivity(
         product=outcome.product,
         version=outcome.version,
         type=ActivityType.SBOM_SCAN,
@@ -513,6 +604,31 @@ def record_scan_activity(
             },
         },
     )
+
+
+def record_scan_activity(
+    session: Session,
+    *,
+    actor: str,
+    outcome: ScanOutcome,
+    feed: FeedContext,
+    kb: KnowledgeBase,
+    started: dt.datetime,
+    ended: dt.datetime,
+    trigger: str,
+    packages: Sequence[str] = (),
+) -> int:
+    """Record the ``sbom_scan`` activity of one scanned (or re-matched) release."""
+    item = scan_activity(
+        outcome=outcome,
+        feed=feed,
+        kb=kb,
+        started=started,
+        ended=ended,
+        trigger=trigger,
+        packages=packages,
+    )
+    return activities.record_activities(session, actor=actor, items=[item])[0]
 
 
 def _scan(
@@ -548,28 +664,36 @@ def _scan(
             session, {r: refs[r] for r in batch}, rows, kb, snapshot_id=feed.snapshot_id, now=now
         )
         ended = dt.datetime.now(dt.UTC)
-        for r in batch:
-            outcome = outcomes[r]
-            audit.append(
-                session,
-                actor=actor,
-                action="release.scan",
-                object_type="release",
-                object_id=r,
-                detail=outcome.as_dict(),
-            )
-            if outcome.components:
-                record_scan_activity(
-                    session,
+        audit.append_many(
+            session,
+            (
+                audit.Entry(
                     actor=actor,
-                    outcome=outcome,
+                    action="release.scan",
+                    object_type="release",
+                    object_id=r,
+                    detail=outcomes[r].as_dict(),
+                )
+                for r in batch
+            ),
+        )
+        activities.record_activities(
+            session,
+            actor=actor,
+            items=[
+                scan_activity(
+                    outcome=outcomes[r],
                     feed=feed,
                     kb=kb,
                     started=started,
                     ended=ended,
                     trigger="scan",
                 )
-            out.append(outcome)
+                for r in batch
+                if outcomes[r].components
+            ],
+        )
+        out.extend(outcomes[r] for r in batch)
         batch, size = [], 0
     return out
 
