@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -223,19 +225,22 @@ class KnowledgeBase:
         rows: list[bytes] = []
         count = 0
         if not cpe:
-            ordered = sorted(osv.matches, key=lambda cm: (cm.purl, cm.name, cm.version))
-            start = 0
-            while start < len(ordered):
-                end = start + 1
-                purl = ordered[start].purl
-                while end < len(ordered) and ordered[end].purl == purl:
-                    end += 1
-                group = ordered[start:end]
+            ordered = sorted(osv.matches, key=_BY_PURL_NAME_VERSION)
+            for _purl, same_purl in groupby(ordered, key=_BY_PURL):
+                group = list(same_purl)
                 first = group[0]
-                if all(cm.name == first.name and cm.version == first.version for cm in group):
-                    head = _head(first.purl, first.name, first.version, first.ecosystem)
+                name, version = first.name, first.version
+                if len(group) == 1 or all(
+                    cm.name == name and cm.version == version for cm in group
+                ):  # one head, each vulnerability's row repeated for every component
+                    head = _head(first.purl, name, version, first.ecosystem)
+                    times = len(group)
                     for v in first.vulnerabilities:
-                        rows.extend([head + tail(v)] * len(group))
+                        row = head + (tails.get(id(v)) or tail(v))
+                        if times == 1:
+                            rows.append(row)
+                        else:
+                            rows.extend([row] * times)
                 else:
                     keyed = [
                         (v.advisory_id, cm.name, cm.version, i, _head(
@@ -245,7 +250,6 @@ class KnowledgeBase:
                     ]  # fmt: skip
                     keyed.sort(key=lambda r: r[:4])
                     rows.extend(r[4] for r in keyed)
-                start = end
             count = len(rows)
         else:
             everything: list[tuple[str, str, str, str, int, bytes]] = []
@@ -346,6 +350,10 @@ class KnowledgeBase:
             )
         rows.sort(key=lambda r: (r["purl"] or "", r["advisory_id"], r["name"], r["version"]))
         return {"components": result.components, "findings": rows}
+
+
+_BY_PURL = attrgetter("purl")
+_BY_PURL_NAME_VERSION = attrgetter("purl", "name", "version")
 
 
 def _head(purl: str | None, name: str, version: str, ecosystem: str) -> bytes:
