@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -164,3 +165,58 @@ def test_kev_listing_of_an_existing_finding_is_an_event(store: Store, tmp_path: 
         ("finding.kev_listed", True),
         ("release.newly_affected", False),
     ]
+
+
+def test_bulk_written_rows_read_back_as_the_orm_writes_them(store: Store, tmp_path: Path) -> None:
+    """Findings and events are inserted through the driver with JSON encoded once: the ORM
+    reads them back as the same lists and mappings, and timestamps are stored in the form the
+    ORM binds (an equality filter on ``first_seen`` finds the row on every backend)."""
+    _setup(store)
+    before = dt.datetime.now(dt.UTC)
+    _feed(store, tmp_path / "a.json", RECORD)
+    after = dt.datetime.now(dt.UTC)
+    with store.reader() as s:
+        rows = s.execute(
+            select(m.Finding, m.Release.version)
+            .join(m.Release, m.Finding.release_id == m.Release.id)
+            .order_by(m.Release.version)
+        ).all()
+        assert [v for _, v in rows] == ["1.0", "2.0"]
+        for f, _ in rows:
+            assert f.advisory_id == "CVE-2019-12308"
+            assert f.aliases == ["CVE-2019-12308", "GHSA-7rp2-fm2h-wchj", "PYSEC-2019-79"]
+            assert f.related == []
+            assert f.fixed_versions == ["2.2.2"]
+            assert (f.status, f.retracted_reason, f.issue_id) == ("active", None, None)
+            assert f.first_seen == f.last_seen and before <= f.first_seen <= after
+            assert f.first_seen.tzinfo is not None
+            assert s.scalar(select(m.Finding.id).where(m.Finding.first_seen == f.first_seen))
+        (event,) = s.scalars(select(m.MonitoringEvent)).all()
+        assert (event.kind, event.finding_id, event.advisory_id) == (
+            "release.newly_affected",
+            rows[0][0].id,
+            "CVE-2019-12308",
+        )
+        assert event.detail == {
+            "product": "Gateway",
+            "release": "1.0",
+            "status": "fielded",
+            "kev": False,
+        }
+        assert event.delivered is False and event.at == rows[0][0].first_seen
+
+    # Retraction and re-activation go through the same bulk statements.
+    withdrawn = {**RECORD, "modified": "2023-01-01T00:00:00Z", "withdrawn": "2023-01-01T00:00:00Z"}
+    _feed(store, tmp_path / "b.json", withdrawn)
+    back = {**RECORD, "modified": "2024-01-01T00:00:00Z"}
+    back["affected"] = [{**RECORD["affected"][0], "versions": ["2.2.0"]}]  # type: ignore[index]
+    outcome = _feed(store, tmp_path / "c.json", back)
+    assert outcome.new == 0
+    assert _findings(store) == [
+        ("1.0", "CVE-2019-12308", "active", None),
+        ("2.0", "CVE-2019-12308", "active", None),
+    ]
+    with store.reader() as s:
+        f = s.scalars(select(m.Finding).order_by(m.Finding.id)).first()
+        assert f is not None and f.last_seen > f.first_seen
+        assert s.scalar(select(m.Finding.id).where(m.Finding.last_seen == f.last_seen))

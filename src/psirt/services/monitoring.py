@@ -178,12 +178,18 @@ def _withdrawn_ids(session: Session) -> frozenset[str]:
 
 def _release_packages(comps: Sequence[ComponentRow]) -> dict[int, list[str]]:
     out: dict[int, set[str]] = {}
+    label: dict[tuple[str | None, str | None, str | None], tuple[str, ...]] = {}
     for c in comps:
-        names = out.setdefault(c.release_id, set())
-        if c.ecosystem and c.match_name:
-            names.add(f"{c.ecosystem}/{c.match_name}")
-        if c.cpe_key:
-            names.add(f"{CPE_ECOSYSTEM}:{c.cpe_key}")
+        key = (c.ecosystem, c.match_name, c.cpe_key)
+        names = label.get(key)
+        if names is None:
+            found = []
+            if c.ecosystem and c.match_name:
+                found.append(f"{c.ecosystem}/{c.match_name}")
+            if c.cpe_key:
+                found.append(f"{CPE_ECOSYSTEM}:{c.cpe_key}")
+            names = label[key] = tuple(found)
+        out.setdefault(c.release_id, set()).update(names)
     return {rid: sorted(names) for rid, names in out.items()}
 
 

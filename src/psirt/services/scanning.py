@@ -192,7 +192,7 @@ def _same(stored: str | None, text: str, value: list[Any]) -> bool:
     return stored == text or _json_list(stored) == value
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Stored:
     id: int
     component_id: int
@@ -205,6 +205,10 @@ class _Stored:
 
     def ids(self) -> set[str]:
         return {self.advisory_id, *self.aliases}
+
+
+def _stored_id(e: _Stored) -> int:
+    return e.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +245,8 @@ class _Sql:
 
     def time(self, value: dt.datetime) -> Any:
         """``value`` as the driver must receive it for a UTCDateTime column."""
-        proc = FINDINGS.c.last_seen.type.bind_processor(self.dialect)
+        column_type = FINDINGS.c.last_seen.type
+        proc = column_type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return proc(value) if proc is not None else value
 
     def marks(self, n: int) -> str:
@@ -440,9 +445,9 @@ def reconcile(
                 if lookup:
                     hits = [lookup[a] for a in f.aliases if a in lookup]
                     if hits:
-                        # the stored finding listed first, as a scan over the stored rows finds it
-                        order = existing[row.id]
-                        hit = min(hits, key=order.index)
+                        # the stored finding listed first (lowest id), as a scan over the
+                        # stored rows finds it
+                        hit = hits[0] if len(hits) == 1 else min(hits, key=_stored_id)
                 if hit is None:
                     inserts.append(
                         (
