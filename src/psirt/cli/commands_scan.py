@@ -63,7 +63,7 @@ def match(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """SBOM in, vulnerabilities out: stateless matching (exit 1 when something is found)."""
-    from psirt.cli.main import run_match
+    from psirt.cli.match_command import run_match
 
     if run_match(ctx.obj if isinstance(ctx.obj, dict) else None, sbom, advisories, fmt):
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from psirt.cli import main as cli
+from psirt.cli import match_command
 from psirt.cli.output import OutputFormat
 from tests.conftest import ASSETS
 
@@ -34,7 +35,7 @@ def _through_typer(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> tuple[An
 
     with monkeypatch.context() as m:
         m.setattr(cli, "_plain_match", lambda _argv: None)
-        m.setattr(cli, "run_match", record)
+        m.setattr(match_command, "run_match", record)
         code = cli.main(argv)
     if not seen:
         assert code in (0, 2)  # help and --version, or a usage error
