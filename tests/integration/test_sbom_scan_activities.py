@@ -4,20 +4,25 @@ knowledge-base size; a scanned release no longer lacks its ``sbom_scan``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from psirt import __version__
 from psirt.demo import data_dir
 from psirt.domain.activity import ActivityType
 from psirt.domain.sbom import Component, ParsedSbom, SbomFormat, Serialization
+from psirt.errors import NotFound, UsageError
 from psirt.services import activities, catalog, feeds, monitoring, sboms, scanning
 from psirt.services.catalog import ReleaseStatus
 from psirt.store import audit
 from psirt.store import models as m
 from psirt.store.db import Store
+from psirt.store.models_activities import Activity
 
 RECORD = {
     "id": "PYSEC-2019-79",
@@ -161,3 +166,99 @@ def test_psirt_scan_records_the_scan_and_satisfies_the_plan(store: Store, tmp_pa
         ("3.0", 0, 0),
     ]
     assert _sbom_scan_due(store) == set()
+
+
+def _item(version: str | None, **kw: object) -> activities.NewActivity:
+    start = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
+    values: dict[str, object] = {
+        "product": PRODUCT,
+        "version": version,
+        "type": ActivityType.SBOM_SCAN,
+        "tool": "psirt",
+        "tool_version": "1.2",
+        "started": start,
+        "ended": start + dt.timedelta(seconds=5),
+        "scope": {"components": 2, "whole_release": True},
+        "summary": {"new": 1, "b": [2, 1], "a": None},
+    }
+    values.update(kw)
+    return activities.NewActivity(**values)  # type: ignore[arg-type]
+
+
+def test_record_activities_writes_what_record_activity_writes(store: Store) -> None:
+    """The batch form gives the same rows and the same audit events as one call per item,
+    in order, and the audit chain (bulk-appended events among single ones) verifies."""
+    _setup(store)
+    items = [_item("2.0"), _item(None, type="code_review", tool=None), _item("1.0")]
+    with store.unit_of_work() as s:
+        one = [
+            activities.record_activity(
+                s,
+                actor="bob",
+                product=i.product,
+                version=i.version,
+                type=i.type,
+                tool=i.tool,
+                tool_version=i.tool_version,
+                started=i.started,
+                ended=i.ended,
+                scope=i.scope,
+                summary=i.summary,
+            )
+            for i in items
+        ]
+    with store.unit_of_work() as s:
+        many = activities.record_activities(s, actor="bob", items=items)
+        # a single append after the bulk ones continues the chain
+        audit.append(s, actor="bob", action="test.after", object_type="t", object_id=1)
+    assert many == [one[-1] + 1, one[-1] + 2, one[-1] + 3]
+    with store.reader() as s:
+        rows = {a.id: a for a in s.scalars(select(Activity))}
+        fields = ("product_id", "release_id", "type", "method", "tool", "tool_version", "build",
+                  "scope", "started", "ended", "performer", "independent", "input_id", "summary",
+                  "recorded_by")  # fmt: skip
+        for a, b in zip(one, many, strict=True):
+            assert [getattr(rows[a], f) for f in fields] == [getattr(rows[b], f) for f in fields]
+        assert rows[many[0]].summary == {"a": None, "b": [2, 1], "new": 1}
+        assert rows[many[1]].release_id is None and rows[many[1]].type == "code_review"
+        events = [
+            e
+            for e in s.scalars(select(m.AuditEvent).order_by(m.AuditEvent.seq))
+            if e.action in ("activity.record", "test.after")
+        ]
+        assert [(e.action, e.object_id) for e in events] == [
+            *(("activity.record", str(i)) for i in one + many),
+            ("test.after", "1"),
+        ]
+        by_id = {e.object_id: e for e in events if e.action == "activity.record"}
+        for a, b in zip(one, many, strict=True):
+            ea, eb = by_id[str(a)], by_id[str(b)]
+            assert ea.detail == eb.detail
+            assert ea.after_digest != eb.after_digest  # the digest covers the activity id
+            assert activities.activity_digest(rows[b], None) == eb.after_digest
+        seqs = [e.seq for e in s.scalars(select(m.AuditEvent).order_by(m.AuditEvent.seq))]
+        assert seqs == list(range(1, len(seqs) + 1))
+        report = audit.verify(s)
+    assert report.ok, report.problems
+
+
+def test_record_activities_refuses_bad_items_and_writes_nothing(store: Store) -> None:
+    _setup(store)
+    with store.reader() as s:
+        before = audit.event_count(s)
+    cases = [
+        (_item("9.9"), NotFound, "release '9.9' of product 'Clinical Data Gateway'"),
+        (_item("1.0", product="Nope"), NotFound, "product 'Nope' does not exist"),
+        (_item("1.0", type="coffee"), UsageError, "'coffee' is not an activity type"),
+        (
+            _item("1.0", ended=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
+            UsageError,
+            "before it starts",
+        ),
+    ]
+    for bad, error, message in cases:
+        with pytest.raises(error, match=re.escape(message)), store.unit_of_work() as s:
+            activities.record_activities(s, actor="bob", items=[_item("2.0"), bad])
+    assert _scans(store) == []
+    with store.reader() as s:
+        assert audit.event_count(s) == before
