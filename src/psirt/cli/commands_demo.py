@@ -99,7 +99,8 @@ def demo_command() -> None:
         "psirt audit log                        # who did what, hash-chained",
     ):
         typer.echo(f"  {line}")
-    typer.echo(f"  (database: {url}; set XDG_DATA_HOME or PSIRT_DATABASE_URL to the same place)")
+    typer.echo("  To run them on this database, first:")
+    typer.echo(f"    . .venv/bin/activate; export PSIRT_DATABASE_URL='{url}'")
 
 
 def _finding_summary(found: list[activities.FindingView]) -> None:
