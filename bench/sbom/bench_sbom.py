@@ -65,6 +65,27 @@ def build_cyclonedx(n: int) -> bytes:
     return orjson.dumps(doc)
 
 
+def build_cyclonedx_lean(n: int) -> bytes:
+    """The shape package-manager tools emit: type, bom-ref, name, version, purl per component
+    (about 150 bytes each; orjson reads 50,000 of them in under a tenth of a second)."""
+    components = []
+    for i in range(n):
+        name, version = f"lib{i}", f"1.{i % 100}.{i % 7}"
+        purl = f"pkg:pypi/{name}@{version}"
+        components.append(
+            {"type": "library", "bom-ref": purl, "name": name, "version": version, "purl": purl}
+        )
+    doc = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"timestamp": "2024-05-01T10:00:00Z"},
+        "components": components,
+        "dependencies": [{"ref": c["bom-ref"], "dependsOn": []} for c in components],
+    }
+    return orjson.dumps(doc)
+
+
 def build_spdx(n: int) -> bytes:
     packages = [
         {
@@ -169,7 +190,14 @@ def main() -> None:
         ("orjson.loads only (CycloneDX bytes, no mapping, GC paused as in psirt)", n, t_orjson, "")
     )
     t_cdx = best_of(lambda: cyclonedx_json.parse(cdx, source="b"), runs)
-    rows.append(("psirt cyclonedx_json.parse", n, t_cdx, "target <= 0.5 s"))
+    rows.append(("psirt cyclonedx_json.parse, rich CycloneDX (every field filled)", n, t_cdx,
+                 "target <= 0.5 s"))  # fmt: skip
+    lean = build_cyclonedx_lean(n)
+    t_orjson_lean = best_of(lambda: _no_gc(orjson.loads, lean), runs)
+    rows.append(("orjson.loads only, lean CycloneDX (type, ref, name, version, purl)", n,
+                 t_orjson_lean, f"{len(lean) / 1e6:.1f} MB"))  # fmt: skip
+    t_lean = best_of(lambda: cyclonedx_json.parse(lean, source="b"), runs)
+    rows.append(("psirt cyclonedx_json.parse, lean CycloneDX", n, t_lean, "target <= 0.5 s"))
     t_cdx_auto = best_of(lambda: parse_sbom(cdx, source="b"), runs)
     rows.append(("psirt parse_sbom (detect + parse), CycloneDX", n, t_cdx_auto, ""))
     t_spdx = best_of(lambda: spdx_json.parse(spdx, source="b"), runs)
