@@ -10,9 +10,9 @@ records that name the portfolio's packages, sliced from the public databases nam
 from __future__ import annotations
 
 import argparse
-import uuid
 import json
 import shutil
+import uuid
 import zipfile
 from pathlib import Path
 

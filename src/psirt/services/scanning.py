@@ -29,6 +29,7 @@ from psirt.domain.activity import ActivityType
 from psirt.domain.advisory import Advisory
 from psirt.domain.codec import advisory_from_json
 from psirt.domain.sbom import Component
+from psirt.errors import UsageError
 from psirt.matching.knowledge import KnowledgeBase
 from psirt.services import activities
 from psirt.services.catalog import get_release
@@ -237,8 +238,11 @@ class _Sql:
             self.p = "?"
         elif dialect.paramstyle in ("format", "pyformat"):
             self.p = "%s"
-        else:  # pragma: no cover - psirt supports SQLite and psycopg
-            raise NotImplementedError(f"parameter style {dialect.paramstyle}")
+        else:  # psirt ships the drivers for SQLite and PostgreSQL (psycopg) only
+            raise UsageError(
+                f"database driver {dialect.driver!r} is not supported: use SQLite or "
+                "PostgreSQL through psycopg (postgresql://...)"
+            )
         # PostgreSQL types an untyped text parameter; JSON columns want it cast
         self.j = f"CAST({self.p} AS JSON)" if dialect.name == "postgresql" else self.p
         self.dialect = dialect
