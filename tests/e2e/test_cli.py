@@ -200,3 +200,36 @@ def test_demo_runs_on_bundled_data(
     # Running the demo again changes nothing.
     code, out, _ = run(capsys, "demo")
     assert code == 0 and "loaded 0 products, 0 releases, 0 SBOMs" in out
+
+
+def test_a_recorded_threat_model_review_is_no_longer_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PSIRT_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    assert run(capsys, "demo")[0] == 0
+
+    def due() -> set[tuple[str, str]]:
+        _, out, _ = run(capsys, "activities", "due", "-p", "Clinical Data Gateway", "-f", "json")
+        return {(d["type"], d["release"]) for d in json.loads(out)}
+
+    assert ("threat_model_review", "3.2.0") in due()
+    code, out, _ = run(
+        capsys, "activities", "record", "--type", "threat_model_review",
+        "-p", "Clinical Data Gateway", "-r", "3.2.0", "--method", "STRIDE workshop",
+        "--performer", "external assessor", "--independent", "--started", "2026-11-20",
+        "--ended", "2026-11-21", "--scope", "FHIR facade", "--scope", "OAuth client",
+        "--outcome", "two new threats, both mitigated by design", "-f", "json",
+    )  # fmt: skip
+    assert code == 0
+    activity = json.loads(out)["activity"]
+    assert ("threat_model_review", "3.2.0") not in due()
+    _, out, _ = run(capsys, "activities", "list", "-p", "Clinical Data Gateway", "-f", "json")
+    row = next(a for a in json.loads(out) if a["id"] == activity)
+    assert (row["type"], row["performer"], row["independent"]) == (
+        "threat_model_review", "external assessor", True
+    )  # fmt: skip
+    code, _, err = run(
+        capsys, "activities", "record", "--type", "code_review", "-p", "Clinical Data Gateway",
+        "--started", "2026-11-22", "--ended", "2026-11-21",
+    )  # fmt: skip
+    assert code == 2 and "before it starts" in err

@@ -329,6 +329,54 @@ def activities_list(
     emit(fmt, rows, _ACTIVITY_COLUMNS, empty="no activities recorded")
 
 
+@activities_app.command("record")
+def activities_record(
+    type: ActivityType = typer.Option(..., "--type", "-t", help="e.g. code_review"),
+    product: str = typer.Option(..., "--product", "-p"),
+    release: str | None = typer.Option(None, "--release", "-r"),
+    method: str = typer.Option("", "--method", help="How it was done."),
+    performer: str | None = typer.Option(None, "--performer", help="Default: the acting user."),
+    independent: bool = typer.Option(
+        False, "--independent/--not-independent", help="Performer independent of the developers."
+    ),
+    started: str = typer.Option(..., "--started", help="ISO 8601 date or time."),
+    ended: str | None = typer.Option(None, "--ended", help="ISO 8601 date or time."),
+    tool: str | None = typer.Option(None, "--tool"),
+    tool_version: str | None = typer.Option(None, "--tool-version"),
+    build: str | None = typer.Option(None, "--build", help="Build or commit reviewed."),
+    scope: list[str] | None = typer.Option(
+        None, "--scope", help="What was covered (repeat): components, documents, interfaces."
+    ),
+    outcome: str = typer.Option("", "--outcome", help="Result in one sentence."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Record an activity without a report file: a code review, a threat-model review, fuzzing."""
+    begin = _parse_time(started, "--started")
+    assert begin is not None
+    with STATE.store().unit_of_work() as s:
+        activity_id = activities.record_activity(
+            s,
+            actor=STATE.actor,
+            product=product,
+            version=release,
+            type=type,
+            tool=tool,
+            tool_version=tool_version,
+            started=begin,
+            ended=_parse_time(ended, "--ended"),
+            scope={"items": list(scope or [])},
+            summary={"outcome": outcome} if outcome else {},
+            method=method,
+            build=build,
+            performer=performer,
+            independent=independent,
+        )
+    if fmt is OutputFormat.JSON:
+        emit_json({"activity": activity_id})
+    else:
+        typer.echo(f"activity {activity_id} recorded ({type.value})")
+
+
 @activities_app.command("due")
 def activities_due(
     product: str | None = typer.Option(None, "--product", "-p"), fmt: OutputFormat = FORMAT

@@ -189,6 +189,10 @@ def record_activity(
     ended: dt.datetime | None,
     scope: Mapping[str, Any],
     summary: Mapping[str, Any],
+    method: str = "",
+    build: str | None = None,
+    performer: str | None = None,
+    independent: bool = False,
 ) -> int:
     """Record an activity without a report file (an SBOM scan with its feed snapshot in
     ``summary``, a code review, a threat-model review); returns the activity id."""
@@ -208,6 +212,10 @@ def record_activity(
         ended=ended,
         scope=scope,
         summary=summary,
+        method=method,
+        build=build,
+        performer=performer,
+        independent=independent,
     )
     audit_activity(session, act, actor=actor, input_row=None)
     return act.id
