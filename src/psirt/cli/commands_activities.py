@@ -202,12 +202,18 @@ def scans_import(
     target: list[str] | None = typer.Option(
         None, "--target", help="Tested target (URL, image, repository); repeatable."
     ),
+    source_root: Path = typer.Option(
+        Path("."),
+        "--source-root",
+        help="The checkout the tool scanned (default: here); absolute SARIF paths under it "
+        "become relative so findings keep their identity in any checkout.",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Record a report as an activity of a release, linking its findings across runs."""
     start = _parse_time(started, "--started")
     end = _parse_time(ended, "--ended")
-    data, parsed = scan_imports.read_scan_file(file)
+    data, parsed = scan_imports.read_scan_file(file, source_root=source_root)
     with STATE.store().unit_of_work() as s:
         outcome = scan_imports.import_scan(
             s,
@@ -523,13 +529,19 @@ def ci_check(
         Severity.HIGH, "--fail-on", help="Lowest severity that fails the build."
     ),
     commit: str | None = typer.Option(None, "--commit", "--build", help="Build or commit."),
+    source_root: Path = typer.Option(
+        Path("."),
+        "--source-root",
+        help="The checkout the tool scanned (default: here); absolute SARIF paths under it "
+        "become relative so findings keep their identity in any checkout.",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import the reports; exit 1 when a new, undispositioned finding at or above the
     threshold exists (and print them), 0 otherwise."""
     reports = []
     for path in files:
-        data, parsed = scan_imports.read_scan_file(path)
+        data, parsed = scan_imports.read_scan_file(path, source_root=source_root)
         reports.append((str(path), data, parsed))
     with STATE.store().unit_of_work() as s:
         outcome = scan_imports.ci_check(

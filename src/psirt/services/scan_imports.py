@@ -75,15 +75,19 @@ def default_activity_type(result: ScanResult) -> ActivityType:
             assert_never(result.format)
 
 
-def read_scan_file(path: Path) -> tuple[bytes, ScanResult]:
-    """Read and parse a report; ``InputError`` naming the file and place when it is bad."""
+def read_scan_file(path: Path, *, source_root: Path | None = None) -> tuple[bytes, ScanResult]:
+    """Read and parse a report; ``InputError`` naming the file and place when it is bad.
+
+    ``source_root``: the checkout the tool scanned (absolute SARIF paths under it become
+    relative, so a finding keeps its identity wherever the checkout lies)."""
     if not path.is_file():
         raise InputError(str(path), None, "no such file")
     size = path.stat().st_size
     if size > MAX_SCAN_BYTES:
         raise InputError(str(path), None, f"file is {size} bytes; the limit is {MAX_SCAN_BYTES}")
     data = path.read_bytes()
-    return data, parse(data, source=str(path))
+    root = str(source_root.resolve()) if source_root is not None else None
+    return data, parse(data, source=str(path), source_root=root)
 
 
 def location_dict(location: Location | None) -> dict[str, Any] | None:

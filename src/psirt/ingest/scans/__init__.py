@@ -82,9 +82,17 @@ def detect(data: bytes, source: str) -> ScanFormat:
     return _detect(data, source)[0]
 
 
-def parse(data: bytes, *, source: str, format: ScanFormat | None = None) -> ScanResult:
-    """Parse a scanner report, detecting its format unless ``format`` is given."""
+def parse(
+    data: bytes, *, source: str, format: ScanFormat | None = None, source_root: str | None = None
+) -> ScanResult:
+    """Parse a scanner report, detecting its format unless ``format`` is given.
+
+    ``source_root``: the directory the tool scanned; SARIF's absolute file URIs under it are
+    made relative, so that findings keep their identity in another checkout.
+    """
     fmt = detect(data, source) if format is None else format
+    if fmt is ScanFormat.SARIF and source_root:
+        return sarif.parse(data, source=source, source_root=source_root)
     return PARSERS[fmt](data, source=source)
 
 

@@ -218,8 +218,49 @@ def _suppressed(result: JsonObject, source: str, path: str) -> bool:
     )
 
 
+def _run_roots(run: JsonObject, source_root: str | None) -> tuple[str, ...]:
+    """Directories absolute artifact URIs are made relative to: the caller's source root, the
+    run's ``originalUriBaseIds`` and its invocations' ``workingDirectory`` (SARIF 3.14.14,
+    3.20.19), each as a normalised path ending in ``/``."""
+    found: list[str] = []
+    if source_root:
+        found.append(source_root)
+    bases = run.get("originalUriBaseIds")
+    if isinstance(bases, dict):
+        uris = [base.get("uri") for base in bases.values() if isinstance(base, dict)]
+        found.extend(uri for uri in uris if isinstance(uri, str))
+    invocations = run.get("invocations")
+    if isinstance(invocations, list):
+        for inv in invocations:
+            wd = inv.get("workingDirectory") if isinstance(inv, dict) else None
+            if isinstance(wd, dict) and isinstance(wd.get("uri"), str):
+                found.append(wd["uri"])
+    roots = []
+    for root in found:
+        norm = fingerprint.normalise_path(root).rstrip("/")
+        if norm.startswith("/") and len(norm) > 1:
+            roots.append(norm + "/")
+    return tuple(sorted(set(roots), key=len, reverse=True))
+
+
+def _relative(uri: str, roots: tuple[str, ...]) -> str:
+    """``uri`` relative to the first root it lies under, so that a finding's identity does not
+    depend on where the checkout was; other URIs unchanged."""
+    if not roots or not (uri.startswith("/") or uri.lower().startswith("file:")):
+        return uri
+    path = fingerprint.normalise_path(uri)
+    for root in roots:
+        if path.startswith(root):
+            return path[len(root) :]
+    return uri
+
+
 def _location(
-    result: JsonObject, artifacts: list[Any], source: str, path: str
+    result: JsonObject,
+    artifacts: list[Any],
+    source: str,
+    path: str,
+    roots: tuple[str, ...] = (),
 ) -> CodeLocation | None:
     locations = opt_arr(result, "locations", source, path)
     for i, loc in enumerate(locations):
@@ -251,7 +292,7 @@ def _location(
         if end_line is None and start_line is not None:
             end_line = start_line  # 3.30.7: endLine defaults to startLine
         return CodeLocation(
-            path=uri,
+            path=_relative(uri, roots),
             start_line=start_line,
             start_column=opt_int(region, "startColumn", source, rpath),
             end_line=end_line,
@@ -310,8 +351,9 @@ def _level(result: JsonObject, rule: JsonObject | None, source: str, path: str) 
 
 
 def _run(
-    run: JsonObject, rpath: str, source: str
+    run: JsonObject, rpath: str, source: str, source_root: str | None = None
 ) -> tuple[list[ScanFinding], str | None, str | None, JsonObject]:
+    roots = _run_roots(run, source_root)
     tool_obj = opt_obj(run, "tool", source, rpath)
     driver = opt_obj(tool_obj, "driver", source, f"{rpath}.tool") or tool_obj
     dpath = f"{rpath}.tool.driver" if "driver" in tool_obj else f"{rpath}.tool"
@@ -377,7 +419,7 @@ def _run(
                 rule.get("name") if isinstance(rule.get("name"), str) else None
             )
         message = _message(result, rule, global_strings, source, path)
-        location = _location(result, artifacts, source, path)
+        location = _location(result, artifacts, source, path, roots)
         fps = _string_pairs(result.get("fingerprints"), source, f"{path}.fingerprints")
         partial = _string_pairs(
             result.get("partialFingerprints"), source, f"{path}.partialFingerprints"
@@ -413,7 +455,9 @@ def _confidence(rule_props: JsonObject) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse(data: bytes, *, source: str) -> ScanResult:
+def parse(data: bytes, *, source: str, source_root: str | None = None) -> ScanResult:
+    """Parse a SARIF log. Absolute file URIs under ``source_root`` (the checkout the tool ran
+    in) or under the run's own base URIs are made relative to it."""
     doc = obj(load_json(data, source), source, "$")
     if not sniff(doc):
         raise InputError(source, None, "not a SARIF log: no runs and no SARIF version/$schema")
@@ -426,7 +470,7 @@ def parse(data: bytes, *, source: str) -> ScanResult:
     for r, raw_run in enumerate(runs):
         rpath = f"runs[{r}]"
         run = obj(raw_run, source, rpath)
-        run_findings, tool, version, _ = _run(run, rpath, source)
+        run_findings, tool, version, _ = _run(run, rpath, source, source_root)
         findings.extend(run_findings)
         if tool and tool not in tools:
             tools.append(tool)
