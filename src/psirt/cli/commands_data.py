@@ -12,7 +12,7 @@ from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
 from psirt.domain.sbom import ItemClass
 from psirt.errors import InputError
 from psirt.ingest.sbom import diff as sbom_diff_mod
-from psirt.ingest.sbom import quality
+from psirt.ingest.sbom import quality, read_sbom_file
 from psirt.ingest.sbom import validate as sbom_validation
 from psirt.services import feeds as feed_service
 from psirt.services import sboms
@@ -32,7 +32,7 @@ def sbom_import(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import an SBOM as the component list of a release (kept as evidence)."""
-    data, parsed = sboms.read_sbom_file(file)
+    data, parsed = read_sbom_file(file)
     with STATE.store().unit_of_work() as s:
         result = sboms.import_sbom(
             s,
@@ -113,7 +113,7 @@ def sbom_inspect(
     file: Path = typer.Argument(..., help="SBOM file."), fmt: OutputFormat = FORMAT
 ) -> None:
     """Format, version and counts of an SBOM."""
-    _data, parsed = sboms.read_sbom_file(file)
+    _data, parsed = read_sbom_file(file)
     value = {
         "format": str(parsed.format),
         "spec_version": parsed.spec_version,
@@ -185,7 +185,7 @@ def sbom_quality(
 ) -> None:
     """NTIA minimum elements and FDA support expectations, per component and as a score."""
     if file is not None:
-        _data, parsed = sboms.read_sbom_file(file)
+        _data, parsed = read_sbom_file(file)
         label = str(file)
     elif product and release:
         with STATE.store().reader() as s:
@@ -245,8 +245,8 @@ def sbom_diff(
             old = sboms.stored_sbom(s, product=product, version=a)
             new = sboms.stored_sbom(s, product=product, version=b)
     else:
-        old = sboms.read_sbom_file(Path(a))[1]
-        new = sboms.read_sbom_file(Path(b))[1]
+        old = read_sbom_file(Path(a))[1]
+        new = read_sbom_file(Path(b))[1]
     d = sbom_diff_mod.diff(old, new)
     rows: list[dict[str, object]] = []
     rows += [

@@ -95,20 +95,11 @@ def run_match(
             gc.enable()
 
 
-_MAX_SBOM_BYTES = 256 * 1024 * 1024  # as psirt.services.sboms.MAX_SBOM_BYTES
-
-
 def _read_sbom(path: Path) -> Any:
-    """The parsed SBOM (psirt.services.sboms.read_sbom_file without the store imports)."""
-    from psirt.errors import InputError
-    from psirt.ingest.sbom import parse_sbom
+    """The parsed SBOM; the ingest layer reads it without importing the store."""
+    from psirt.ingest.sbom import read_sbom_file
 
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > _MAX_SBOM_BYTES:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {_MAX_SBOM_BYTES}")
-    return parse_sbom(path.read_bytes(), source=str(path))
+    return read_sbom_file(path)[1]
 
 
 def _match(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from psirt.demo import FEEDS, MANUFACTURER, PORTFOLIO, data_dir
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
+from psirt.ingest.sbom import read_sbom_file
 from psirt.services import activities, catalog, feeds, issues, monitoring, sboms, scan_imports
 from psirt.services.catalog import ReleaseStatus
 from psirt.store import models as m
@@ -59,7 +60,7 @@ def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
                 released_on=dt.date.fromisoformat(item.released_on) if item.released_on else None,
             )
             out.releases += 1
-        data, parsed = sboms.read_sbom_file(root / "sbom" / item.sbom)
+        data, parsed = read_sbom_file(root / "sbom" / item.sbom)
         result = sboms.import_sbom(
             session,
             actor=actor,

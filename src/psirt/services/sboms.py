@@ -23,8 +23,6 @@ from psirt.store import audit
 from psirt.store import models as m
 from psirt.versions import base_ecosystem, ecosystem_from_purl, normalize_name
 
-MAX_SBOM_BYTES = 256 * 1024 * 1024
-
 
 @dataclass(frozen=True, slots=True)
 class SbomImportResult:
@@ -55,16 +53,6 @@ def match_identity(purl: str | None) -> tuple[str | None, str | None]:
         return eco, normalize_name(eco, name)
     except UnknownEcosystem:
         return eco, name
-
-
-def read_sbom_file(path: Path) -> tuple[bytes, ParsedSbom]:
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > MAX_SBOM_BYTES:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {MAX_SBOM_BYTES}")
-    data = path.read_bytes()
-    return data, parse_sbom(data, source=str(path))
 
 
 def import_sbom(

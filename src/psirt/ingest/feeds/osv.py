@@ -253,6 +253,7 @@ def read_zip(path: Path) -> Iterator[FeedBatch]:
             try:
                 with archive.open(info) as handle:
                     data = handle.read(MAX_MEMBER_BYTES + 1)
+            # zipfile raises NotImplementedError for a compression method it cannot decode
             except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
                 yield _problem_batch(member_source, f"cannot read archive member: {exc}")
                 continue
