@@ -233,3 +233,39 @@ def test_a_recorded_threat_model_review_is_no_longer_due(
         "--started", "2026-11-22", "--ended", "2026-11-21",
     )  # fmt: skip
     assert code == 2 and "before it starts" in err
+
+
+def test_a_new_sbom_neither_deletes_nor_renames_findings(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import, scan, issue new --from-finding 1, import another SBOM, scan: finding 1 still
+    names the same vulnerability and component, retracted, and still belongs to issue 1."""
+    _portfolio(capsys)
+    assert run(capsys, "feed", "import", str(CLI / "PYSEC-2019-79.json"))[0] == 0
+    code, out, _ = run(capsys, "issue", "new", "--from-finding", "1")
+    assert code == 0, out
+    bom = json.loads((CLI / "gateway.cdx.json").read_text())
+    bom["components"][0]["version"] = "2.2.1"
+    bom["components"][0]["purl"] = "pkg:pypi/django@2.2.1"
+    second = tmp_path / "gateway-1.0.1.cdx.json"
+    second.write_text(json.dumps(bom))
+    code, out, _ = run(capsys, "sbom", "import", str(second), "-p", "Gateway", "-r", "1.0")
+    assert code == 0
+    assert "findings of the replaced SBOM: 0 kept, 1 retracted" in out
+    code, out, _ = run(capsys, "scan", "-p", "Gateway", "-r", "1.0", "-f", "json")
+    assert (json.loads(out)[0]["new"], json.loads(out)[0]["retracted"]) == (1, 0)
+    code, out, _ = run(capsys, "findings", "list", "--all", "-f", "json")
+    by_id = {f["id"]: f for f in json.loads(out)}
+    assert set(by_id) == {1, 2}
+    assert (by_id[1]["advisory_id"], by_id[1]["version"], by_id[1]["status"]) == (
+        "CVE-2019-12308",
+        "2.2.0",
+        "retracted",
+    )
+    assert (by_id[1]["retracted_reason"], by_id[1]["issue"]) == (
+        "component removed from the SBOM",
+        1,
+    )
+    assert (by_id[2]["version"], by_id[2]["status"], by_id[2]["issue"]) == ("2.2.1", "active", None)
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0, out

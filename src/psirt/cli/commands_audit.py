@@ -1,11 +1,15 @@
-"""psirt audit verify | log"""
+"""psirt audit verify | log | head"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import orjson
 import typer
 
 from psirt.cli.context import STATE
-from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
+from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar, to_json
+from psirt.errors import InputError, UsageError
 from psirt.services import issues, policy_store
 from psirt.store import audit
 
@@ -13,9 +17,66 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
 
 
+def _where(p: audit.VerifyProblem) -> str:
+    return f"event {p.seq} ({p.object})" if p.seq is not None else p.object
+
+
+def _read_head(path: Path) -> audit.Head:
+    """A head written by ``psirt audit head --out``."""
+    if path.is_dir():
+        raise InputError(str(path), None, "is a directory, not a head file")
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InputError(str(path), None, f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), None, "expected an object with seq and hash")
+    seq, digest = data.get("seq"), data.get("hash")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise InputError(str(path), "seq", "expected a positive integer")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise InputError(str(path), "hash", "expected the 64 hex digits of an event hash")
+    at = data.get("at")
+    return audit.Head(seq, digest.lower(), at if isinstance(at, str) else "")
+
+
+@audit_app.command("head")
+def head(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the head to this file."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """The newest event of the chain (sequence number and hash). Keep it outside the database
+    (in release-gate minutes, a ticket, a signed mail): `psirt audit verify --head FILE` later
+    shows whether events were cut off the chain's end."""
+    with STATE.store().reader() as s:
+        found = audit.head(s)
+        total = audit.event_count(s)
+    if found is None:
+        raise UsageError("the audit trail is empty: there is no head to export")
+    value = {**found.to_dict(), "events": total, "database": STATE.store().display_url}
+    if out is not None:
+        out.write_text(to_json(value) + "\n", encoding="utf-8")
+    if fmt is OutputFormat.JSON:
+        emit_json(value)
+    elif out is None:
+        typer.echo(f"event {found.seq} at {found.at}: {found.hash}")
+    else:
+        typer.echo(f"head of the audit chain written to {out}: event {found.seq}, {found.hash}")
+
+
 @audit_app.command("verify")
-def verify(fmt: OutputFormat = FORMAT) -> None:
-    """Recompute the hash chain; exit 1 naming the first broken event."""
+def verify(
+    head_file: Path | None = typer.Option(
+        None,
+        "--head",
+        help="A head exported earlier with 'psirt audit head --out': the chain must still hold "
+        "that event with that hash.",
+    ),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Recompute the hash chain and check every evidence table against its seal; exit 1
+    naming the first broken event."""
+    expected = _read_head(head_file) if head_file is not None else None
     with STATE.store().reader() as s:
         total = audit.event_count(s)
         with progress_bar("verifying audit chain", total) as advance:
@@ -25,7 +86,7 @@ def verify(fmt: OutputFormat = FORMAT) -> None:
                 advance(n - last[0])
                 last[0] = n
 
-            report = audit.verify(s, progress=tick)
+            report = audit.verify(s, progress=tick, expected_head=expected)
             # Decision records of security issues: each event rebuilds and matches the digest
             # the audit chain recorded when it was appended.
             event_problems = issues.verify_events(s, policy_store.active_policy())
@@ -52,16 +113,15 @@ def verify(fmt: OutputFormat = FORMAT) -> None:
             typer.echo(f"audit chain intact: {report.events} events verified")
         return
     first = report.problems[0]
-    where = f"event {first.seq}" if first.seq is not None else first.object
-    err(f"psirt: audit chain broken at {where} ({first.object}): {first.reason}")
+    err(f"psirt: audit chain broken at {_where(first)}: {first.reason}")
     for p in report.problems[1:]:
-        err(f"  also: event {p.seq} ({p.object}): {p.reason}")
+        err(f"  also: {_where(p)}: {p.reason}")
     raise typer.Exit(1)
 
 
 @audit_app.command("log")
 def log(
-    limit: int = typer.Option(50, "--limit", "-n", help="Newest N events."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, help="Newest N events."),
     object_type: str | None = typer.Option(None, "--object-type"),
     fmt: OutputFormat = FORMAT,
 ) -> None:

@@ -29,9 +29,17 @@ def sbom_import(
     file: Path = typer.Argument(..., help="CycloneDX or SPDX document."),
     product: str = typer.Option(..., "--product", "-p"),
     release: str = typer.Option(..., "--release", "-r"),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Let an SBOM without components replace a release's non-empty component list.",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Import an SBOM as the component list of a release (kept as evidence)."""
+    """Import an SBOM as the component list of a release (kept as evidence).
+
+    The SBOM it replaces stays as evidence with its components; findings of components the new
+    SBOM lists again keep their identity, those of components it drops are retracted."""
     data, parsed = read_sbom_file(file)
     with STATE.store().unit_of_work() as s:
         result = sboms.import_sbom(
@@ -42,6 +50,7 @@ def sbom_import(
             data=data,
             parsed=parsed,
             file_name=str(file),
+            allow_empty=allow_empty,
         )
     if fmt is OutputFormat.JSON:
         emit_json(
@@ -53,6 +62,8 @@ def sbom_import(
                 "spec_version": parsed.spec_version,
                 "components": result.components,
                 "unchanged": result.unchanged,
+                "findings_carried_over": result.findings_carried_over,
+                "findings_retracted": result.findings_retracted,
                 "problems": list(result.problems),
             }
         )
@@ -66,6 +77,11 @@ def sbom_import(
             f"{file}: {parsed.format} {parsed.spec_version}, {result.components} components "
             f"imported into {product} {release}"
         )
+        if result.findings_carried_over or result.findings_retracted:
+            typer.echo(
+                f"findings of the replaced SBOM: {result.findings_carried_over} kept, "
+                f"{result.findings_retracted} retracted (component removed from the SBOM)"
+            )
 
 
 @sbom_app.command("support")

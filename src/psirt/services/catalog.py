@@ -205,7 +205,9 @@ def list_releases(session: Session, product: str | None = None) -> list[ReleaseV
 
     comp_counts = dict(
         session.execute(
-            select(m.Component.release_id, func.count()).group_by(m.Component.release_id)
+            select(m.Component.release_id, func.count())
+            .where(m.Component.retired_by_sbom_id.is_(None))
+            .group_by(m.Component.release_id)
         ).all()
     )
     finding_counts = dict(

@@ -86,7 +86,7 @@ def _components_for(session: Session, packages: set[tuple[str, str]]) -> list[Co
     purl_keys = sorted(p for p in packages if p[0] != CPE_ECOSYSTEM)
     cpe_keys = sorted(p[1] for p in packages if p[0] == CPE_ECOSYSTEM)
     found: dict[int, ComponentRow] = {}
-    q = select(*COMPONENT_COLUMNS)
+    q = select(*COMPONENT_COLUMNS).where(m.Component.retired_by_sbom_id.is_(None))
     for start in range(0, len(purl_keys), PACKAGE_CHUNK):
         chunk = purl_keys[start : start + PACKAGE_CHUNK]
         for c in session.execute(

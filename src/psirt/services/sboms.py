@@ -1,5 +1,6 @@
 """Import an SBOM into a release: the document is kept as evidence, its components become the
-release's component list. Re-importing the same document into the same release changes nothing.
+release's component list. Re-importing the release's current document changes nothing; a
+replaced SBOM's components and their findings are kept (see :func:`import_sbom`).
 """
 
 from __future__ import annotations
@@ -7,14 +8,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from psirt.domain.sbom import Component, ItemClass, ParsedSbom
-from psirt.errors import InputError, UnknownEcosystem
+from psirt.errors import InputError, UnknownEcosystem, UsageError
 from psirt.ingest.sbom import parse_sbom
 from psirt.ingest.sbom.diff import component_key
 from psirt.services.catalog import get_release
@@ -31,6 +35,8 @@ class SbomImportResult:
     components: int
     unchanged: bool
     problems: tuple[str, ...]
+    findings_carried_over: int = 0
+    findings_retracted: int = 0
 
 
 def support_key(c: Component | m.Component) -> str:
@@ -55,6 +61,30 @@ def match_identity(purl: str | None) -> tuple[str | None, str | None]:
         return eco, name
 
 
+CHUNK = 900
+
+
+def current_sbom(session: Session, release_id: int) -> m.SbomDocument | None:
+    """The release's newest SBOM document (the one its component list comes from)."""
+    return session.scalar(
+        select(m.SbomDocument)
+        .where(m.SbomDocument.release_id == release_id)
+        .order_by(m.SbomDocument.id.desc())
+        .limit(1)
+    )
+
+
+def current_components(release_id: int) -> Any:
+    """Filter of the components of a release's newest SBOM (its component list)."""
+    return (m.Component.release_id == release_id) & m.Component.retired_by_sbom_id.is_(None)
+
+
+def _value_key(c: Component | m.Component) -> tuple[Any, ...]:
+    """What matching reads of a component: a component with the same key in the next SBOM
+    keeps its findings."""
+    return (c.name, c.version or "", c.type or "", c.purl or "", c.cpe or "")
+
+
 def import_sbom(
     session: Session,
     *,
@@ -64,18 +94,33 @@ def import_sbom(
     data: bytes,
     parsed: ParsedSbom,
     file_name: str,
+    allow_empty: bool = False,
 ) -> SbomImportResult:
+    """Make ``parsed`` the release's component list.
+
+    The components of the SBOM it replaces are kept, retired by the new document. Findings
+    of a component the new SBOM lists again (same name, version, type, purl and CPE) move to
+    its new row and keep their identity; active findings of a component it no longer lists
+    are retracted (``component removed from the SBOM``, caused by this import). Nothing is
+    deleted.
+    """
     release = get_release(session, product, version)
     sha = hashlib.sha256(data).hexdigest()
-    existing = session.scalar(
-        select(m.SbomDocument).where(
-            m.SbomDocument.release_id == release.id, m.SbomDocument.sha256 == sha
-        )
-    )
-    if existing is not None:
+    problems = list(parsed.problems)
+    current_doc = current_sbom(session, release.id)
+    if current_doc is not None and current_doc.sha256 == sha:
         return SbomImportResult(
-            release.id, existing.id, existing.components, True, tuple(parsed.problems)
+            release.id, current_doc.id, current_doc.components, True, tuple(problems)
         )
+    old = list(session.scalars(select(m.Component).where(current_components(release.id))))
+    if not parsed.components:
+        if old and not allow_empty:
+            raise UsageError(
+                f"{Path(file_name).name}: the SBOM lists no components; it would replace the "
+                f"{len(old)} components of {product} {version} ({release.status}): pass "
+                "--allow-empty to record that the release has none"
+            )
+        problems.append("the SBOM lists no components")
     doc = m.SbomDocument(
         release_id=release.id,
         sha256=sha,
@@ -96,22 +141,6 @@ def import_sbom(
             select(m.ComponentSupport).where(m.ComponentSupport.product_id == release.product_id)
         )
     }
-    # The newest SBOM is the release's component list; findings of replaced components go.
-    old_ids = list(
-        session.scalars(select(m.Component.id).where(m.Component.release_id == release.id))
-    )
-    if old_ids:
-        for start in range(0, len(old_ids), 900):
-            chunk = old_ids[start : start + 900]
-            session.execute(
-                delete(m.MonitoringEvent).where(
-                    m.MonitoringEvent.finding_id.in_(
-                        select(m.Finding.id).where(m.Finding.component_id.in_(chunk))
-                    )
-                )
-            )
-            session.execute(delete(m.Finding).where(m.Finding.component_id.in_(chunk)))
-            session.execute(delete(m.Component).where(m.Component.id.in_(chunk)))
     rows = []
     for c in parsed.components:
         eco, match_name = match_identity(c.purl)
@@ -141,8 +170,24 @@ def import_sbom(
                 "cpe_key": cpe_key(c.cpe),
             }
         )
+    table = typing.cast(Table, m.Component.__table__)
+    new_ids: list[int] = []
     if rows:
-        session.execute(insert(m.Component), rows)
+        new_ids = list(
+            session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+    carried, retracted = _carry_findings(session, old, parsed.components, new_ids, doc.id)
+    if old:
+        old_ids = [c.id for c in old]
+        for start in range(0, len(old_ids), CHUNK):
+            session.execute(
+                update(m.Component)
+                .where(m.Component.id.in_(old_ids[start : start + CHUNK]))
+                .values(retired_by_sbom_id=doc.id)
+                .execution_options(synchronize_session=False)
+            )
     audit.record_change(
         session,
         actor=actor,
@@ -153,10 +198,66 @@ def import_sbom(
             "release": version,
             "format": f"{parsed.format} {parsed.spec_version} {parsed.serialization}",
             "components": len(rows),
-            "replaced_components": len(old_ids),
+            "replaced_components": len(old),
+            "findings_carried_over": carried,
+            "findings_retracted": retracted,
         },
     )
-    return SbomImportResult(release.id, doc.id, len(rows), False, tuple(parsed.problems))
+    return SbomImportResult(
+        release.id, doc.id, len(rows), False, tuple(problems), carried, retracted
+    )
+
+
+def _carry_findings(
+    session: Session,
+    old: Sequence[m.Component],
+    new: Sequence[Component],
+    new_ids: Sequence[int],
+    sbom_id: int,
+) -> tuple[int, int]:
+    """Move the findings of components the new SBOM lists again to their new rows; retract
+    the active findings of the others. Returns (moved, retracted)."""
+    if not old:
+        return 0, 0
+    free: dict[tuple[Any, ...], list[int]] = {}
+    for c, cid in zip(new, new_ids, strict=True):
+        free.setdefault(_value_key(c), []).append(cid)
+    successor: dict[int, int] = {}
+    for row in old:  # in id order: the n-th equal component takes the n-th new one
+        ids = free.get(_value_key(row))
+        if ids:
+            successor[row.id] = ids.pop(0)
+    old_ids = [c.id for c in old]
+    findings: list[tuple[int, int, str]] = []
+    for start in range(0, len(old_ids), CHUNK):
+        findings.extend(
+            (f.id, f.component_id, f.status)
+            for f in session.execute(
+                select(m.Finding.id, m.Finding.component_id, m.Finding.status).where(
+                    m.Finding.component_id.in_(old_ids[start : start + CHUNK])
+                )
+            )
+        )
+    now = dt.datetime.now(dt.UTC)
+    moves = [
+        {"id": fid, "component_id": successor[cid]} for fid, cid, _ in findings if cid in successor
+    ]
+    retractions = [
+        {
+            "id": fid,
+            "status": "retracted",
+            "retracted_reason": "component removed from the SBOM",
+            "retracted_cause": f"sbom:{sbom_id}",
+            "last_seen": now,
+        }
+        for fid, cid, status in findings
+        if cid not in successor and status == "active"
+    ]
+    for changes in (moves, retractions):
+        if changes:  # UPDATE by primary key, one statement per kind of change
+            session.execute(update(m.Finding), changes)
+    moved, retracted = len(moves), len(retractions)
+    return moved, retracted
 
 
 def set_support(
@@ -173,7 +274,7 @@ def set_support(
     release = get_release(session, product, version)
     comps = [
         c
-        for c in session.scalars(select(m.Component).where(m.Component.release_id == release.id))
+        for c in session.scalars(select(m.Component).where(current_components(release.id)))
         if component in (c.name, c.purl, support_key(c), c.ref)
     ]
     if not comps:
@@ -206,12 +307,7 @@ def set_support(
 def stored_sbom(session: Session, *, product: str, version: str) -> ParsedSbom:
     """The release's newest SBOM as stored, with the support levels set in psirt applied."""
     release = get_release(session, product, version)
-    doc = session.scalar(
-        select(m.SbomDocument)
-        .where(m.SbomDocument.release_id == release.id)
-        .order_by(m.SbomDocument.id.desc())
-        .limit(1)
-    )
+    doc = current_sbom(session, release.id)
     if doc is None:
         raise InputError(f"{product} {version}", None, "no SBOM imported for this release")
     parsed = parse_sbom(doc.content, source=doc.file_name)

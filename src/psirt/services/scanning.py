@@ -33,7 +33,7 @@ from psirt.errors import UsageError
 from psirt.matching.knowledge import KnowledgeBase
 from psirt.services import activities
 from psirt.services.catalog import get_release
-from psirt.store import audit
+from psirt.store import audit, seal
 from psirt.store import models as m
 
 FIELDED = ("released", "fielded")
@@ -112,7 +112,10 @@ def release_components(session: Session, release_ids: Sequence[int]) -> list[Com
         out.extend(
             session.execute(
                 select(*COMPONENT_COLUMNS)
-                .where(m.Component.release_id.in_(ids[start : start + CHUNK]))
+                .where(
+                    m.Component.release_id.in_(ids[start : start + CHUNK]),
+                    m.Component.retired_by_sbom_id.is_(None),
+                )
                 .order_by(m.Component.release_id, m.Component.id)
             ).all()
         )
@@ -314,13 +317,14 @@ _INSERT_EVENT = (
 )
 _ACTIVATE = (
     "UPDATE findings SET advisory_id = {p}, aliases = {j}, related = {j}, fixed_versions = {j}, "
-    "severity = {p}, status = 'active', retracted_reason = NULL, last_seen = {p} WHERE id = {p}"
+    "severity = {p}, status = 'active', retracted_reason = NULL, retracted_cause = NULL, "
+    "last_seen = {p} WHERE id = {p}"
 )
 _SEEN = "UPDATE findings SET last_seen = {p} WHERE id IN ({marks})"
 _NEW_IDS = "SELECT id, component_id, advisory_id FROM findings WHERE id > {p}"
 _RETRACT = (
-    "UPDATE findings SET status = 'retracted', retracted_reason = {p}, last_seen = {p} "
-    "WHERE id = {p}"
+    "UPDATE findings SET status = 'retracted', retracted_reason = {p}, retracted_cause = {p}, "
+    "last_seen = {p} WHERE id = {p}"
 )
 
 
@@ -420,6 +424,7 @@ def reconcile(
     for r in rows:
         outcomes[r.release_id].components += 1
     session.flush()
+    seal.begin_write(session)
     sql = _Sql(session.connection())
     values, of_row = _unique_components(rows)
     by_purl, by_cpe = _found_by_value(kb, values)
@@ -502,6 +507,7 @@ def reconcile(
                 else:
                     seen.append(hit.id)
     release_of = {r.id: r.release_id for r in rows}
+    cause = f"feed:{snapshot_id}" if snapshot_id is not None else "scan"
     retract: list[tuple[Any, ...]] = []
     for stored in existing.values():
         for e in stored:
@@ -510,11 +516,12 @@ def reconcile(
             reason = (
                 "advisory withdrawn" if e.ids() & gone else "no longer matches the knowledge base"
             )
-            retract.append((reason, stamp, e.id))
+            retract.append((reason, cause, stamp, e.id))
             outcomes[release_of[e.component_id]].retracted += 1
+    seen_once = sorted(set(seen) - set(activate))
+    seal.before_change(session, "findings", [*activate, *(r[-1] for r in retract), *seen_once])
     sql.many(_ACTIVATE.format(p=sql.p, j=sql.j), list(activate.values()))
     sql.many(_RETRACT.format(p=sql.p), retract)
-    seen_once = sorted(set(seen) - set(activate))
     for start in range(0, len(seen_once), CHUNK):
         chunk = seen_once[start : start + CHUNK]
         sql.conn.exec_driver_sql(
@@ -654,7 +661,9 @@ def _scan(
     counts = (
         dict(
             session.execute(
-                select(m.Component.release_id, func.count()).group_by(m.Component.release_id)
+                select(m.Component.release_id, func.count())
+                .where(m.Component.retired_by_sbom_id.is_(None))
+                .group_by(m.Component.release_id)
             ).all()
         )
         if len(refs) > 1
@@ -740,7 +749,8 @@ def components_naming(session: Session, packages: set[tuple[str, str]]) -> list[
         out.extend(
             session.execute(
                 select(*COMPONENT_COLUMNS).where(
-                    tuple_(m.Component.ecosystem, m.Component.match_name).in_(chunk)
+                    tuple_(m.Component.ecosystem, m.Component.match_name).in_(chunk),
+                    m.Component.retired_by_sbom_id.is_(None),
                 )
             ).all()
         )

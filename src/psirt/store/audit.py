@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from psirt.store import models as m
 from psirt.store import models_release_gate as mrg
+from psirt.store import seal
 
 GENESIS = "0" * 64
+SEAL_ACTION = "store.seal"
 AUDIT_EVENTS = typing.cast(Table, m.AuditEvent.__table__)
 
 
@@ -94,7 +96,7 @@ def chain_hash(prev_hash: str, ev: m.AuditEvent) -> str:
 
 def _lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(814005001)"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({seal.CHAIN_LOCK})"))
 
 
 def _tip(session: Session) -> tuple[int, str]:
@@ -143,7 +145,21 @@ def append(
     ev.hash = chain_hash(prev, ev)
     session.add(ev)
     session.info["audit_tip"] = (seq, ev.hash)
+    session.info["audit_actor"] = actor
     return ev
+
+
+def amend_tip(session: Session, extra: dict[str, Any]) -> int:
+    """Add ``extra`` to the detail of the newest event, appended in this transaction, and
+    rehash it (nothing follows it yet); returns its sequence number."""
+    seq, _ = session.info["audit_tip"]
+    session.flush()
+    ev = session.scalars(select(m.AuditEvent).where(m.AuditEvent.seq == seq)).one()
+    ev.detail = orjson.loads(canonical({**ev.detail, **extra}))
+    ev.hash = chain_hash(ev.prev_hash, ev)
+    session.flush()
+    session.info["audit_tip"] = (seq, ev.hash)
+    return int(seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +218,7 @@ def append_many(
     if rows:
         session.execute(insert(AUDIT_EVENTS), rows)
         session.info["audit_tip"] = (seq, prev)
+        session.info["audit_actor"] = rows[-1]["actor"]
     return len(rows)
 
 
@@ -246,12 +263,20 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(session: Session, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Recompute the chain and compare every audited object's row with its newest event."""
+def verify(
+    session: Session,
+    progress: Callable[[int], None] | None = None,
+    *,
+    expected_head: Head | None = None,
+) -> VerifyReport:
+    """Recompute the chain, compare every audited object's row with its newest event and
+    every evidence table with its newest seal; with ``expected_head`` (exported earlier by
+    :func:`head`), check that the chain still holds that event."""
     problems: list[VerifyProblem] = []
     prev = GENESIS
     expected_seq = 1
     latest: dict[tuple[str, str], tuple[int, str | None]] = {}
+    seals = seal.SealChain()
     count = 0
     rows: Iterable[m.AuditEvent] = session.scalars(
         select(m.AuditEvent).order_by(m.AuditEvent.seq).execution_options(yield_per=2000)
@@ -274,6 +299,8 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> V
         expected_seq = ev.seq + 1
         if ev.after_digest is not None or ev.action.endswith(".delete"):
             latest[(ev.object_type, ev.object_id)] = (ev.seq, ev.after_digest)
+        if "seal" in ev.detail:
+            seals.add(ev.seq, ev.detail)
         if progress is not None:
             progress(count)
     for kind, (model, _cols) in _AUDITED.items():
@@ -293,8 +320,54 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> V
         for (k, oid), (seq, after) in latest.items():
             if k == kind and after is not None and oid not in seen_ids:
                 problems.append(VerifyProblem(seq, f"{kind} {oid}", "audited row is missing"))
+    problems.extend(VerifyProblem(p.seq, p.object, p.reason) for p in seal.verify(session, seals))
+    if expected_head is not None:
+        problems.extend(_check_head(session, expected_head))
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return VerifyReport(count, tuple(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The newest event of the chain: kept outside the database, it shows a cut-off tail."""
+
+    seq: int
+    hash: str
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash, "at": self.at}
+
+
+def head(session: Session) -> Head | None:
+    last = session.execute(
+        select(m.AuditEvent.seq, m.AuditEvent.hash, m.AuditEvent.at)
+        .order_by(m.AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    return Head(int(last[0]), str(last[1]), last[2].astimezone(dt.UTC).isoformat())
+
+
+def _check_head(session: Session, expected: Head) -> list[VerifyProblem]:
+    found = session.execute(
+        select(m.AuditEvent.hash).where(m.AuditEvent.seq == expected.seq)
+    ).scalar()
+    where = f"head {expected.seq} exported at {expected.at}" if expected.at else "exported head"
+    if found is None:
+        newest = head(session)
+        now = f"the chain ends at event {newest.seq}" if newest else "the chain is empty"
+        return [
+            VerifyProblem(
+                expected.seq, where, f"event {expected.seq} is missing: {now} (tail cut off)"
+            )
+        ]
+    if found != expected.hash:
+        return [
+            VerifyProblem(expected.seq, where, "the event's hash differs from the exported head")
+        ]
+    return []
 
 
 def event_count(session: Session) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from psirt.errors import UsageError
+from psirt.store import seal
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -73,12 +74,39 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+def migrate(engine: Engine, *, actor: str = "psirt", through_migrations: bool = False) -> None:
+    """Bring the schema to the newest migration (idempotent), then seal any evidence written
+    before the audit chain sealed every table (see :mod:`psirt.store.seal`)."""
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to change it; foreign keys must be off meanwhile (outside
+            # any transaction) and are checked before the migration commits.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                if not through_migrations and not inspect(conn).get_table_names():
+                    # A new database gets the newest schema at once (the migrations produce
+                    # the same schema: tests/integration/test_schema.py compares them).
+                    from psirt.store.models import Base
+
+                    Base.metadata.create_all(conn)
+                    command.stamp(cfg, "head")
+                else:
+                    command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    seal.install(sessions)
+    with sessions() as session, session.begin():
+        seal.initial_seal(session, actor=actor, reason="rows written before this store sealed them")
 
 
 def schema_is_current(engine: Engine) -> bool:
@@ -94,6 +122,12 @@ class Store:
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        seal.install(self._sessions)
+
+    @property
+    def display_url(self) -> str:
+        """The database URL without its password."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     def ensure_schema(self) -> None:
         if not inspect(self.engine).has_table("alembic_version") or not schema_is_current(

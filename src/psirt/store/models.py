@@ -89,7 +89,9 @@ class SbomDocument(Base):
     """The original SBOM as evidence: bytes, digest, who imported it and when."""
 
     __tablename__ = "sbom_documents"
-    __table_args__ = (UniqueConstraint("release_id", "sha256"),)
+    # The same document may be imported again later (a release going back to an older SBOM):
+    # each import is a row of its own.
+    __table_args__ = (Index("ix_sbom_documents_release_sha", "release_id", "sha256"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -104,10 +106,15 @@ class SbomDocument(Base):
 
 
 class Component(Base):
-    """One component of a release's component list (from its newest SBOM)."""
+    """One component of an SBOM of a release. The components of the release's newest SBOM are
+    its component list; those of an SBOM it replaced are kept, retired by the newer SBOM (their
+    findings point at them)."""
 
     __tablename__ = "components"
-    __table_args__ = (Index("ix_components_eco_name", "ecosystem", "match_name"),)
+    __table_args__ = (
+        Index("ix_components_eco_name", "ecosystem", "match_name"),
+        Index("ix_components_release_current", "release_id", "retired_by_sbom_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
     sbom_id: Mapped[int | None] = mapped_column(ForeignKey("sbom_documents.id"), nullable=True)
@@ -125,6 +132,9 @@ class Component(Base):
     ecosystem: Mapped[str | None] = mapped_column(String(100), nullable=True)
     match_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
     cpe_key: Mapped[str | None] = mapped_column(String(500), nullable=True, index=True)
+    retired_by_sbom_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sbom_documents.id"), nullable=True
+    )
 
 
 class ComponentSupport(Base):
@@ -210,6 +220,9 @@ class Finding(Base):
     severity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | retracted
     retracted_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # what caused the retraction: "sbom:<id>" (a newer SBOM no longer lists the component),
+    # "feed:<snapshot id>" (the knowledge base changed), "scan" (re-matched without a feed change)
+    retracted_cause: Mapped[str | None] = mapped_column(String(200), nullable=True)
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("feed_snapshots.id"), nullable=True)
@@ -272,5 +285,41 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SealTable(Base):
+    """Working copy of the audit chain's seal of one evidence table: the highest id sealed.
+    The chain's ``store.seal`` events are authoritative; this row only saves reading them."""
+
+    __tablename__ = "audit_seal_tables"
+    table_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    max_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class SealPart(Base):
+    """Working copy of the multiset hash of one partition of an evidence table (see
+    :mod:`psirt.store.seal`)."""
+
+    __tablename__ = "audit_seal_parts"
+    __table_args__ = (UniqueConstraint("table_name", "part"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    part: Mapped[str] = mapped_column(String(60))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    acc: Mapped[bytes] = mapped_column(LargeBinary)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
 from psirt.store import models_activities as _activities  # noqa: E402,F401
 from psirt.store import models_release_gate as _release_gate  # noqa: E402,F401
+
+
+def _never_reuse_ids() -> None:
+    """Integer ids are never handed out twice: SQLite tables get AUTOINCREMENT (PostgreSQL's
+    sequences never go back)."""
+    for table in Base.metadata.tables.values():
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and isinstance(pk[0].type, Integer | BigInteger):
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
+_never_reuse_ids()
