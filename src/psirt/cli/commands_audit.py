@@ -126,14 +126,7 @@ def log(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Show the newest audit events."""
-    from sqlalchemy import select
-
-    from psirt.store import models as m
-
     with STATE.store().reader() as s:
-        q = select(m.AuditEvent).order_by(m.AuditEvent.seq.desc()).limit(limit)
-        if object_type:
-            q = q.where(m.AuditEvent.object_type == object_type)
         rows = [
             {
                 "seq": e.seq,
@@ -144,7 +137,7 @@ def log(
                 "hash": e.hash,
                 "detail": e.detail,
             }
-            for e in s.scalars(q)
+            for e in audit.newest(s, limit=limit, object_type=object_type)
         ]
     emit(
         fmt,

@@ -370,5 +370,13 @@ def _check_head(session: Session, expected: Head) -> list[VerifyProblem]:
     return []
 
 
+def newest(session: Session, *, limit: int, object_type: str | None = None) -> list[m.AuditEvent]:
+    """The newest ``limit`` events, newest first (of one object type if given)."""
+    q = select(m.AuditEvent).order_by(m.AuditEvent.seq.desc()).limit(limit)
+    if object_type:
+        q = q.where(m.AuditEvent.object_type == object_type)
+    return list(session.scalars(q))
+
+
 def event_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(m.AuditEvent)) or 0)
