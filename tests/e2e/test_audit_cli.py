@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from psirt.cli.main import main
 from psirt.store import models as m
@@ -43,14 +43,12 @@ def _restore_seal_copy(db: Path, table: str, *, seq: int) -> None:
     """Recompute a table's seal from its rows, as someone who read psirt's code could."""
     engine = create_engine(f"sqlite:///{db}")
     with engine.begin() as conn:
-        t = m.Base.metadata.tables[table]
-        rows = conn.execute(select(t)).mappings().all()
-        acc = sum(seal.element(table, r) for r in rows) & seal.MASK
-        top = max(r["id"] for r in rows)
+        ((n, acc),) = seal.table_state(conn, table).values()
+        top = conn.execute(select(func.max(m.Base.metadata.tables[table].c.id))).scalar_one()
         conn.execute(
             text("UPDATE audit_seal_parts SET acc = :acc, rows = :n, seq = :seq "
                  "WHERE table_name = :t"),
-            {"acc": acc.to_bytes(seal.WIDTH, "little"), "n": len(rows), "seq": seq, "t": table},
+            {"acc": acc.to_bytes(seal.WIDTH, "little"), "n": n, "seq": seq, "t": table},
         )  # fmt: skip
         conn.execute(
             text("UPDATE audit_seal_tables SET max_id = :top, seq = :seq WHERE table_name = :t"),

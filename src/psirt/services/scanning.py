@@ -1,7 +1,8 @@
 """Match releases against the knowledge base and keep their findings current.
 
 A scan records findings per (component, alias group): new ones with ``first_seen`` and the
-feed snapshot they came from, known ones get ``last_seen``, ones that no longer match are
+feed snapshot they came from, changed ones (other aliases, fixed versions, severity, matched
+again) get ``last_seen``, unchanged ones are left as they are, ones that no longer match are
 retracted (never deleted) with the reason. A released or fielded release that gains a finding
 emits a monitoring event; so does a KEV listing of an existing finding.
 
@@ -320,7 +321,6 @@ _ACTIVATE = (
     "severity = {p}, status = 'active', retracted_reason = NULL, retracted_cause = NULL, "
     "last_seen = {p} WHERE id = {p}"
 )
-_SEEN = "UPDATE findings SET last_seen = {p} WHERE id IN ({marks})"
 _NEW_IDS = "SELECT id, component_id, advisory_id FROM findings WHERE id > {p}"
 _RETRACT = (
     "UPDATE findings SET status = 'retracted', retracted_reason = {p}, retracted_cause = {p}, "
@@ -441,7 +441,6 @@ def reconcile(
     matched: set[int] = set()
     inserts: list[tuple[Any, ...]] = []
     activate: dict[int, tuple[Any, ...]] = {}
-    seen: list[int] = []
     for found_of in (by_purl, by_cpe):
         for row, value in zip(rows, of_row, strict=True):
             found = found_of[value]
@@ -504,8 +503,6 @@ def reconcile(
                         f.aliases_list,
                         "active",
                     )
-                else:
-                    seen.append(hit.id)
     release_of = {r.id: r.release_id for r in rows}
     cause = f"feed:{snapshot_id}" if snapshot_id is not None else "scan"
     retract: list[tuple[Any, ...]] = []
@@ -518,16 +515,11 @@ def reconcile(
             )
             retract.append((reason, cause, stamp, e.id))
             outcomes[release_of[e.component_id]].retracted += 1
-    seen_once = sorted(set(seen) - set(activate))
-    seal.before_change(session, "findings", [*activate, *(r[-1] for r in retract), *seen_once])
+    # Unchanged findings are not written: that they still match is recorded by the scan's
+    # sbom_scan activity (time, feed snapshot, counts).
+    seal.before_change(session, "findings", [*activate, *(r[-1] for r in retract)])
     sql.many(_ACTIVATE.format(p=sql.p, j=sql.j), list(activate.values()))
     sql.many(_RETRACT.format(p=sql.p), retract)
-    for start in range(0, len(seen_once), CHUNK):
-        chunk = seen_once[start : start + CHUNK]
-        sql.conn.exec_driver_sql(
-            _SEEN.format(p=sql.p, marks=sql.marks(len(chunk))),
-            (stamp, *chunk),
-        )
     if inserts:
         new_ids = _insert_findings(sql, inserts)
         events: list[tuple[Any, ...]] = []
@@ -556,7 +548,7 @@ def reconcile(
             events.append(("release.newly_affected", ref.id, fid, values_[2], stamp, detail, False))
             outcomes[ref.id].events += 1
         sql.many(_INSERT_EVENT.format(p=sql.p, j=sql.j), events)
-    if activate or retract or seen_once:
+    if activate or retract:
         _expire_findings(session)
     return outcomes
 

@@ -32,7 +32,6 @@ chain taken at the first write), so the rows above ``max_id`` are those of this 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -40,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Table, select
+from sqlalchemy import Column, Connection, Date, DateTime, Float, LargeBinary, Table, select
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -100,26 +99,146 @@ def _int_pk(table: Table) -> bool:
     return _pk(table).type.python_type is int
 
 
-def _canon(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """How a sealed table is read for hashing on one database: every column as the text the
+    database stores (binary columns as bytes), read with the driver's own cursor.
+
+    A row's hash is taken over what the database holds, not over values converted by
+    SQLAlchemy: the same on every read of the same database, and cheap."""
+
+    name: str
+    pk: str
+    int_pk: bool
+    columns: tuple[str, ...]  # after the raw primary key, in select order
+    binary: frozenset[int]
+    part: int | None  # index of the partition column in ``columns``
+    select: str  # SELECT <raw pk>, <columns> FROM <table>
+    p: str  # the driver's parameter mark
 
 
-def element(table: str, row: Mapping[Any, Any]) -> int:
-    """The hash of one row: its non-null columns as canonical JSON, expanded to 4096 bits."""
-    body = {k: _canon(v) for k, v in row.items() if v is not None}
-    data = orjson.dumps([table, body], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+def _column_sql(col: Column[Any], dialect: str, quoted: str) -> str:
+    kind = col.type
+    if isinstance(kind, LargeBinary):
+        return quoted
+    if dialect != "postgresql":
+        return f"CAST({quoted} AS TEXT)"
+    # PostgreSQL formats dates, times and floats by session settings: pin the forms.
+    if isinstance(kind, m.UTCDateTime | DateTime):
+        return f"to_char({quoted} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+    if isinstance(kind, Date):
+        return f"to_char({quoted}, 'YYYY-MM-DD')"
+    if isinstance(kind, Float):
+        return f"CAST(CAST({quoted} AS NUMERIC) AS TEXT)"
+    return f"CAST({quoted} AS TEXT)"
+
+
+_SHAPES: dict[tuple[str, str], _Shape] = {}
+
+
+def _shape(dialect: Any, name: str) -> _Shape:
+    found = _SHAPES.get((dialect.name, name))
+    if found is not None:
+        return found
+    t = sealed_tables()[name]
+    quote = dialect.identifier_preparer.quote
+    pk = _pk(t)
+    cols = tuple(t.columns)
+    exprs = [f"{quote(pk.name)} AS k"] + [
+        f"{_column_sql(c, dialect.name, quote(c.name))} AS c{i}" for i, c in enumerate(cols)
+    ]
+    names = tuple(c.name for c in cols)
+    part_col = SEALED[name]
+    found = _Shape(
+        name=name,
+        pk=pk.name,
+        int_pk=_int_pk(t),
+        columns=names,
+        binary=frozenset(i for i, c in enumerate(cols) if isinstance(c.type, LargeBinary)),
+        part=names.index(part_col) if part_col else None,
+        # built from the table's own column names, quoted by the dialect: no input in it
+        select=f"SELECT {', '.join(exprs)} FROM {quote(t.name)}",  # noqa: S608
+        p="?" if dialect.paramstyle == "qmark" else "%s",
+    )
+    _SHAPES[(dialect.name, name)] = found
+    return found
+
+
+def _element(shape: _Shape, values: Sequence[Any]) -> int:
+    """The hash of one row (``values`` without the raw primary key): its non-null columns by
+    name as JSON, binary ones by their sha256, expanded to 4096 bits."""
+    body: dict[str, Any] = {}
+    for i, (name, value) in enumerate(zip(shape.columns, values, strict=True)):
+        if value is None:
+            continue
+        if i in shape.binary:
+            value = "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+        body[name] = value
+    data = orjson.dumps([shape.name, body], option=orjson.OPT_SORT_KEYS)
     return int.from_bytes(hashlib.shake_256(data).digest(WIDTH), "little")
 
 
-def part_of(table: str, row: Mapping[Any, Any]) -> str:
+def _part(shape: _Shape, values: Sequence[Any]) -> str:
+    if shape.part is None:
+        return WHOLE
+    value = values[shape.part]
+    return "-" if value is None else str(value)
+
+
+Raw = tuple[Any, str, int]  # primary key, partition, element
+
+
+def _read(
+    conn: Connection, shape: _Shape, where: str = "", params: Sequence[Any] = ()
+) -> Iterator[Raw]:
+    """Rows of ``shape``'s table (optionally filtered) as (key, partition, element)."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    sql = shape.select + (f" WHERE {where}" if where else "")
+    if conn.dialect.name == "postgresql" and not params:
+        cursor = dbapi.cursor(name=f"psirt_seal_{shape.name}")  # streamed, not held whole
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        while True:
+            batch = cursor.fetchmany(2000)
+            if not batch:
+                break
+            for row in batch:
+                values = row[1:]
+                yield row[0], _part(shape, values), _element(shape, values)
+    finally:
+        cursor.close()
+
+
+def _read_keys(conn: Connection, shape: _Shape, keys: Sequence[Any]) -> Iterator[Raw]:
+    quoted = conn.dialect.identifier_preparer.quote(shape.pk)
+    for start in range(0, len(keys), CHUNK):
+        chunk = list(keys[start : start + CHUNK])
+        marks = ", ".join([shape.p] * len(chunk))
+        yield from _read(conn, shape, f"{quoted} IN ({marks})", chunk)
+
+
+def _read_above(conn: Connection, shape: _Shape, limit: int) -> Iterator[Raw]:
+    quoted = conn.dialect.identifier_preparer.quote(shape.pk)
+    yield from _read(conn, shape, f"{quoted} > {shape.p} ORDER BY 1", (limit,))
+
+
+def table_state(conn: Connection, table: str) -> dict[str, tuple[int, int]]:
+    """Every partition of ``table`` as (rows, multiset hash), recomputed from its rows."""
+    out: dict[str, list[int]] = {}
+    for _key, part, elem in _read(conn, _shape(conn.dialect, table)):
+        slot = out.get(part)
+        if slot is None:
+            slot = out[part] = [0, 0]
+        slot[0] += 1
+        slot[1] += elem
+    return {part: (n, total & MASK) for part, (n, total) in out.items()}
+
+
+def part_of(table: str, row: Mapping[str, Any]) -> str:
+    """The partition of a row given by column name (as the seal names it)."""
     col = SEALED[table]
     if col is None:
         return WHOLE
@@ -174,35 +293,26 @@ def begin_write(session: Session) -> None:
     _tracker(session)
 
 
-def _capture(tracker: _Tracker, name: str, table: Table, rows: Iterable[Mapping[Any, Any]]) -> None:
-    olds = tracker.old.setdefault(name, {})
-    pk = _pk(table).name
-    limit = tracker.max_ids.get(name, 0) if _int_pk(table) else None
-    for row in rows:
-        key = row[pk]
+def _capture(tracker: _Tracker, shape: _Shape, rows: Iterable[Raw]) -> None:
+    olds = tracker.old.setdefault(shape.name, {})
+    limit = tracker.max_ids.get(shape.name, 0) if shape.int_pk else None
+    for key, part, elem in rows:
         if key in olds or (limit is not None and key > limit):
             continue
-        olds[key] = (part_of(name, row), element(name, row))
-
-
-def _rows_by_key(session: Session, table: Table, keys: Sequence[Any]) -> Iterator[Any]:
-    pk = _pk(table)
-    conn = session.connection()
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        yield from conn.execute(select(table).where(pk.in_(chunk))).mappings()
+        olds[key] = (part, elem)
 
 
 def before_change(session: Session, table: str, keys: Iterable[Any]) -> None:
     """Record the sealed state of rows that are about to be changed or deleted with SQL that
     the session hooks do not see (call it before the statement)."""
     tracker = _tracker(session)
-    t = sealed_tables()[table]
+    conn = session.connection()
+    shape = _shape(conn.dialect, table)
     olds = tracker.old.setdefault(table, {})
-    limit = tracker.max_ids.get(table, 0) if _int_pk(t) else None
+    limit = tracker.max_ids.get(table, 0) if shape.int_pk else None
     wanted = [k for k in dict.fromkeys(keys) if k not in olds and (limit is None or k <= limit)]
     if wanted:
-        _capture(tracker, table, t, _rows_by_key(session, t, wanted))
+        _capture(tracker, shape, _read_keys(conn, shape, wanted))
         for k in wanted:
             olds.setdefault(k, None)
 
@@ -223,24 +333,21 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     session = state.session
     t = sealed_tables()[name]
-    pk = _pk(t).name
+    pk = _pk(t)
     params = state.parameters
     rows = params if isinstance(params, list) else [params] if params else []
+    keys = [r[pk.name] for r in rows if isinstance(r, Mapping) and pk.name in r]
+    _tracker(session)  # new rows with integer ids are found above the sealed max_id
     if state.is_insert:
-        _tracker(session)  # new rows with integer ids are found above the sealed max_id
         if not _int_pk(t):
-            before_insert(
-                session, name, [r[pk] for r in rows if isinstance(r, Mapping) and pk in r]
-            )
+            before_insert(session, name, keys)
         return
     where = stmt.whereclause
-    keys = [r[pk] for r in rows if isinstance(r, Mapping) and pk in r]
     if where is None and keys:  # bulk UPDATE by primary key
         before_change(session, name, keys)
         return
-    tracker = _tracker(session)
-    q = select(t) if where is None else select(t).where(where)
-    _capture(tracker, name, t, session.connection().execute(q).mappings())
+    q = select(pk) if where is None else select(pk).where(where)
+    before_change(session, name, list(session.connection().execute(q).scalars()))
 
 
 def _on_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
@@ -316,22 +423,22 @@ def seal_transaction(session: Session, *, actor: str | None = None, reason: str 
     conn = session.connection()
     deltas: dict[tuple[str, str], _Delta] = {}
     max_ids: dict[str, int] = {}
-    for name, t in sealed_tables().items():
-        pk = _pk(t)
+    for name in SEALED:
+        shape = _shape(conn.dialect, name)
         olds = tracker.old.get(name, {})
-        if _int_pk(t):
+        if shape.int_pk:
             limit = tracker.max_ids.get(name, 0)
             top = limit
-            for row in conn.execute(select(t).where(pk > limit).order_by(pk)).mappings():
-                d = deltas.setdefault((name, part_of(name, row)), _Delta())
-                d.add += element(name, row)
+            for key, part, elem in _read_above(conn, shape, limit):
+                d = deltas.setdefault((name, part), _Delta())
+                d.add += elem
                 d.rows += 1
-                top = row[pk.name]
+                top = key
             if top != limit:
                 max_ids[name] = top
         if not olds:
             continue
-        current = {r[pk.name]: r for r in _rows_by_key(session, t, list(olds))}
+        current = {key: (part, elem) for key, part, elem in _read_keys(conn, shape, list(olds))}
         for key, old in olds.items():
             if old is not None:
                 d = deltas.setdefault((name, old[0]), _Delta())
@@ -339,8 +446,8 @@ def seal_transaction(session: Session, *, actor: str | None = None, reason: str 
                 d.rows -= 1
             now = current.get(key)
             if now is not None:
-                d = deltas.setdefault((name, part_of(name, now)), _Delta())
-                d.add += element(name, now)
+                d = deltas.setdefault((name, now[0]), _Delta())
+                d.add += now[1]
                 d.rows += 1
     tracker.old.clear()
     changed = {k: d for k, d in deltas.items() if not d.empty}
@@ -488,19 +595,18 @@ def _present(
     out: dict[tuple[str, str], tuple[int, int]] = {}
     ids: dict[str, list[Any]] = {}
     conn = session.connection()
-    for name, t in sealed_tables().items():
-        pk = _pk(t)
+    for name in SEALED:
+        shape = _shape(conn.dialect, name)
         acc: dict[str, list[int]] = {}
         keys = ids.setdefault(name, [])
-        result = conn.execution_options(yield_per=2000).execute(select(t).order_by(pk))
-        for row in result.mappings():
-            part = part_of(name, row)
+        for key, part, elem in _read(conn, shape):
             slot = acc.get(part)
             if slot is None:
                 slot = acc[part] = [0, 0]
             slot[0] += 1
-            slot[1] += element(name, row)
-            keys.append(row[pk.name])
+            slot[1] += elem
+            if shape.int_pk:
+                keys.append(key)
         for part, (n, total) in acc.items():
             out[(name, part)] = (n, total & MASK)
     return out, ids
