@@ -39,7 +39,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Connection, Date, DateTime, Float, LargeBinary, Table, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    LargeBinary,
+    Table,
+    bindparam,
+    select,
+)
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -487,7 +497,7 @@ def seal_transaction(session: Session, *, actor: str | None = None, reason: str 
             object_id="seal",
             detail={"seal": body},
         ).seq
-    _write_cache(session, new_parts, max_ids, seq)
+    _write_cache(session, new_parts, set(cached), max_ids, seq)
     tracker.max_ids.update(max_ids)
     return len(changed)
 
@@ -516,22 +526,27 @@ def _cached_parts(
 def _write_cache(
     session: Session,
     parts: Mapping[tuple[str, str], tuple[int, int]],
+    existing: set[tuple[str, str]],
     max_ids: Mapping[str, int],
     seq: int,
 ) -> None:
     conn = session.connection()
     sp = typing.cast(Table, m.SealPart.__table__)
     st = typing.cast(Table, m.SealTable.__table__)
-    existing = set(_cached_parts(session, list(parts)))
-    inserts = []
+    inserts, updates = [], []
     for (name, part), (rows, acc) in parts.items():
         values = {"rows": rows, "acc": acc.to_bytes(WIDTH, "little"), "seq": seq}
         if (name, part) in existing:
-            conn.execute(
-                sp.update().where(sp.c.table_name == name, sp.c.part == part).values(**values)
-            )
+            updates.append({"t": name, "p": part, **values})
         else:
             inserts.append({"table_name": name, "part": part, **values})
+    if updates:  # one executemany
+        conn.execute(
+            sp.update()
+            .where(sp.c.table_name == bindparam("t"), sp.c.part == bindparam("p"))
+            .values(rows=bindparam("rows"), acc=bindparam("acc"), seq=bindparam("seq")),
+            updates,
+        )
     if inserts:
         conn.execute(sp.insert(), inserts)
     known = set(conn.execute(select(st.c.table_name)).scalars())
