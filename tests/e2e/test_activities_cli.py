@@ -187,6 +187,57 @@ def test_import_findings_dispose_and_ci_gate(
     assert run(capsys, "audit", "verify")[0] == 0
 
 
+def test_ci_gate_fails_again_on_an_identical_rerun(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    high = _result("S608", "src/app/db.py", 40, "error", "Possible SQL injection")
+    low = _result("S311", "src/app/rand.py", 9, "note", "Pseudo-random generator")
+    report = _sarif(tmp_path, "build.sarif", [high, low])
+    check = ("ci", "check", str(report), "-p", "Pump", "-r", "1.0", "--fail-on", "high")
+    code, out, _ = run(capsys, *check, "-f", "json")
+    assert code == 1
+    first = json.loads(out)
+    (blocking,) = first["blocking"]
+    since = blocking["first_seen"]
+    assert (blocking["rule_id"], blocking["where"], blocking["severity"], blocking["new"]) == (
+        "S608",
+        "src/app/db.py:40",
+        "high",
+        True,
+    )
+    # Nothing dispositioned: the identical re-run fails again, naming the same finding.
+    code, out, _ = run(capsys, *check, "-f", "json")
+    assert code == 1
+    again = json.loads(out)
+    assert (again["passed"], again["new_only"]) == (False, False)
+    keys = ("id", "rule_id", "where", "first_seen", "new")
+    seen = [tuple(b[k] for k in keys) for b in again["blocking"]]
+    assert seen == [(blocking["id"], "S608", "src/app/db.py:40", since, False)]
+    code, out, err = run(capsys, *check)
+    assert code == 1
+    assert "1 open finding(s) at or above high without disposition" in out
+    line = next(x for x in out.splitlines() if "S608" in x)
+    for cell in (str(blocking["id"]), "high", "src/app/db.py:40", since[:10], "seen again"):
+        assert cell in line, (cell, line)
+    assert "2 results, 0 new, 2 seen again, 0 gone" in err
+    # --new-only keeps the old rule: nothing new, so it passes.
+    code, out, _ = run(capsys, *check, "--new-only")
+    assert code == 0 and "passed: no new finding at or above high without disposition" in out
+    code, out, _ = run(
+        capsys,
+        "scans",
+        "dispose",
+        str(blocking["id"]),
+        "--as",
+        "false_positive",
+        "--rationale",
+        "query text is a constant",
+    )
+    assert code == 0
+    code, out, _ = run(capsys, *check)
+    assert code == 0 and "passed: no open finding at or above high without disposition" in out
+
+
 def test_bad_report_writes_nothing(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
-from psirt.domain.scan import Severity
+from psirt.domain.scan import CodeLocation, Severity
 from psirt.errors import NotFound, UsageError
 from psirt.ingest.scans import parse
 from psirt.services import activities, catalog, scan_imports
@@ -208,7 +208,7 @@ def test_gone_back_and_suppressed_false_positive(store: Store) -> None:
         assert not list(
             s.scalars(select(ScanIdentity).where(ScanIdentity.gone_activity_id.is_not(None)))
         )
-        blocking = scan_imports.blocking_findings(s, third.activity_id, Severity.LOW)
+        blocking = scan_imports.blocking_findings(s, third.activity_id, Severity.LOW, new_only=True)
         # the four findings that came back are new again; the false positive stays suppressed
         assert {f.fingerprint for f in blocking} == {f.fingerprint for f in dropped[1:]}
         assert all(f.first_activity == full.activity_id for f in blocking)
@@ -352,7 +352,7 @@ def test_record_activity_for_sbom_scans(store: Store) -> None:
         )
 
 
-def test_ci_gate_blocks_new_undispositioned_findings_only(store: Store) -> None:
+def test_ci_gate_new_only_blocks_new_undispositioned_findings_only(store: Store) -> None:
     _setup(store)
     data, doc = _bandit()
     reports = [("dd.json", data, parse(data, source="dd.json"))]
@@ -364,6 +364,7 @@ def test_ci_gate_blocks_new_undispositioned_findings_only(store: Store) -> None:
             version="1.0",
             reports=reports,
             threshold=Severity.HIGH,
+            new_only=True,
         )
     assert gate.passed and gate.imports[0].results == 47
     # Nothing of the first run counts as new for a second run; a new medium one does.
@@ -379,11 +380,75 @@ def test_ci_gate_blocks_new_undispositioned_findings_only(store: Store) -> None:
             version="1.0",
             reports=[("dd2.json", again, parse(again, source="dd2.json"))],
             threshold=Severity.MEDIUM,
+            new_only=True,
         )
     assert not gate.passed
     assert [(f.rule_id, f.location and f.location["path"]) for f in gate.blocking] == [
         ("B303", "pump/new_module.py")
     ]
+
+
+def _ci(store: Store, data: bytes, name: str, threshold: Severity, **kw: Any) -> Any:
+    with store.unit_of_work() as s:
+        return scan_imports.ci_check(
+            s,
+            actor="ci",
+            product="Pump",
+            version="1.0",
+            reports=[(name, data, parse(data, source=name))],
+            threshold=threshold,
+            **kw,
+        )
+
+
+def test_ci_gate_fails_while_a_finding_stays_open(store: Store) -> None:
+    """An identical re-run fails as the first run did: the findings are still open. A
+    disposition takes a finding out; --new-only looks at first sightings only."""
+    _setup(store)
+    data, _doc = _bandit()
+    parsed = parse(data, source="dd.json")
+    medium = {
+        (f.rule_id, f.location.path, f.location.start_line)
+        for f in parsed.results
+        if f.severity is Severity.MEDIUM and isinstance(f.location, CodeLocation)
+    }
+    assert len(medium) == 36
+
+    def where(gate: Any) -> set[tuple[str, str, int]]:
+        return {
+            (f.rule_id, f.location["path"], f.location["start_line"])
+            for f in gate.blocking
+            if f.location is not None
+        }
+
+    first = _ci(store, data, "run1.json", Severity.MEDIUM)
+    assert not first.passed and where(first) == medium and all(f.new for f in first.blocking)
+    since = {f.id: f.first_seen for f in first.blocking}
+    second = _ci(store, data, "run2.json", Severity.MEDIUM)
+    assert not second.passed
+    assert where(second) == medium and not any(f.new for f in second.blocking)
+    assert {f.id: f.first_seen for f in second.blocking} == since
+    assert all(f.first_activity == first.imports[0].activity_id for f in second.blocking)
+    assert all(f.last_activity == second.imports[0].activity_id for f in second.blocking)
+    assert [Severity(f.severity) for f in second.blocking] == [Severity.MEDIUM] * 36
+    # the low ones never block at medium; everything blocks at low
+    assert len(_ci(store, data, "run3.json", Severity.LOW).blocking) == 47
+    assert _ci(store, data, "run4.json", Severity.HIGH).passed
+    assert _ci(store, data, "run5.json", Severity.MEDIUM, new_only=True).passed
+
+    reviewed = second.blocking[0]
+    with store.unit_of_work() as s:
+        activities.dispose(
+            s,
+            actor="bob",
+            finding_id=reviewed.id,
+            disposition=Disposition(DispositionKind.FALSE_POSITIVE, rationale="test fixture"),
+        )
+    third = _ci(store, data, "run6.json", Severity.MEDIUM)
+    assert not third.passed
+    assert where(third) == medium - {
+        (reviewed.rule_id, reviewed.location["path"], reviewed.location["start_line"])
+    }
 
 
 def test_due_activities_with_reasons(store: Store) -> None:

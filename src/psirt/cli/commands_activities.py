@@ -132,6 +132,7 @@ def _finding_row(f: FindingView) -> dict[str, Any]:
         "new": f.new,
         "open": f.open,
         "state": _state(f),
+        "first_seen": f.first_seen,
     }
 
 
@@ -521,12 +522,29 @@ def surface_show(
 # psirt ci check
 
 
+_BLOCKING_COLUMNS = [
+    ("id", "#"),
+    ("severity", "Severity"),
+    ("rule_id", "Rule"),
+    ("where", "Location"),
+    ("first_seen", "Open since (UTC)"),
+    ("seen", "In this run"),
+    ("title", "Title"),
+]
+
+
 def ci_check(
     files: list[Path] = typer.Argument(..., help="Scanner reports of this build."),
     product: str = typer.Option(..., "--product", "-p"),
     release: str = typer.Option(..., "--release", "-r"),
     fail_on: Severity = typer.Option(
         Severity.HIGH, "--fail-on", help="Lowest severity that fails the build."
+    ),
+    new_only: bool = typer.Option(
+        False,
+        "--new-only",
+        help="Fail only on findings first seen (or back) in this run; findings seen again "
+        "pass even when nobody decided about them.",
     ),
     commit: str | None = typer.Option(None, "--commit", "--build", help="Build or commit."),
     source_root: Path = typer.Option(
@@ -537,8 +555,9 @@ def ci_check(
     ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Import the reports; exit 1 when a new, undispositioned finding at or above the
-    threshold exists (and print them), 0 otherwise."""
+    """Import the reports; exit 1 while a finding they report at or above the threshold is
+    open (new or seen again, without a disposition: see 'psirt scans dispose'), and list
+    those findings; exit 0 otherwise."""
     reports = []
     for path in files:
         data, parsed = scan_imports.read_scan_file(path, source_root=source_root)
@@ -552,13 +571,16 @@ def ci_check(
             reports=reports,
             threshold=fail_on,
             build=commit,
+            new_only=new_only,
         )
-    rows = [_finding_row(f) for f in outcome.blocking]
+    rows = [{**_finding_row(f), "seen": "new" if f.new else "seen again"} for f in outcome.blocking]
+    which = "new" if new_only else "open"
     if fmt is OutputFormat.JSON:
         emit_json(
             {
                 "passed": outcome.passed,
                 "fail_on": fail_on.value,
+                "new_only": new_only,
                 "activities": [i.activity_id for i in outcome.imports],
                 "imports": outcome.imports,
                 "blocking": rows,
@@ -574,11 +596,14 @@ def ci_check(
             emit(
                 fmt,
                 rows,
-                _FINDING_COLUMNS,
-                title=f"{len(rows)} new finding(s) at or above {fail_on.value} without disposition",
+                _BLOCKING_COLUMNS,
+                title=f"{len(rows)} {which} finding(s) at or above {fail_on.value} "
+                "without disposition",
             )
         else:
-            typer.echo(f"passed: no new finding at or above {fail_on.value} without disposition")
+            typer.echo(
+                f"passed: no {which} finding at or above {fail_on.value} without disposition"
+            )
     if not outcome.passed:
         raise typer.Exit(1)
 

@@ -438,6 +438,7 @@ class FindingView:
     gone_at: dt.datetime | None
     disposition: dict[str, Any] | None
     new: bool  # first seen (or back) in the activity the view is about
+    first_seen: dt.datetime  # when the first activity that reported it was imported
 
     @property
     def open(self) -> bool:
@@ -531,6 +532,7 @@ def list_findings(
             i.gone_at,
             disposition_dict(current[i.disposition_id]) if i.disposition_id in current else None,
             r.new,
+            i.first_seen,
         )
         for i, r, pname in rows
     ]

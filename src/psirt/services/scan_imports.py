@@ -306,19 +306,24 @@ class GateOutcome:
     imports: tuple[ImportOutcome, ...]
     threshold: Severity
     blocking: tuple[FindingView, ...]
+    new_only: bool = False
 
     @property
     def passed(self) -> bool:
         return not self.blocking
 
 
-def blocking_findings(session: Session, activity_id: int, threshold: Severity) -> list[FindingView]:
-    """New (or back) findings of an activity at or above ``threshold`` without disposition
-    and not suppressed by the tool itself."""
+def blocking_findings(
+    session: Session, activity_id: int, threshold: Severity, *, new_only: bool = False
+) -> list[FindingView]:
+    """Findings an activity reported at or above ``threshold`` that are open: without a
+    disposition (false positive, accepted, duplicate, promoted to or attached to an issue,
+    not applicable) and not suppressed by the tool itself. With ``new_only``, only those
+    first seen (or back after being gone) in this activity."""
     return [
         f
         for f in activities.list_findings(session, activity=activity_id)
-        if f.new
+        if (f.new or not new_only)
         and f.disposition is None
         and not f.suppressed
         and Severity(f.severity).rank >= threshold.rank
@@ -335,10 +340,14 @@ def ci_check(
     threshold: Severity,
     build: str | None = None,
     performer: str | None = None,
+    new_only: bool = False,
 ) -> GateOutcome:
-    """Import every report (as ``(file name, bytes, parsed)``) and collect what blocks."""
+    """Import every report (as ``(file name, bytes, parsed)``) and collect what blocks: every
+    finding the reports name at or above ``threshold`` that is still open, new or seen again
+    (``new_only``: new ones only), most severe first. An identical re-run therefore fails as
+    long as nobody decided about the findings that failed the first run."""
     imports = []
-    blocking: list[FindingView] = []
+    blocking: dict[int, FindingView] = {}
     for name, data, parsed in reports:
         outcome = import_scan(
             session,
@@ -353,5 +362,7 @@ def ci_check(
             method=f"CI gate, {parsed.format.value} report",
         )
         imports.append(outcome)
-        blocking.extend(blocking_findings(session, outcome.activity_id, threshold))
-    return GateOutcome(tuple(imports), threshold, tuple(blocking))
+        for f in blocking_findings(session, outcome.activity_id, threshold, new_only=new_only):
+            blocking.setdefault(f.id, f)
+    ordered = sorted(blocking.values(), key=lambda f: (-Severity(f.severity).rank, f.id))
+    return GateOutcome(tuple(imports), threshold, tuple(ordered), new_only)
