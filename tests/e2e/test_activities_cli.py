@@ -238,6 +238,38 @@ def test_ci_gate_fails_again_on_an_identical_rerun(
     assert code == 0 and "passed: no open finding at or above high without disposition" in out
 
 
+def test_dispose_reference_must_name_a_stored_record(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = _sarif(tmp_path, "build.sarif", [_result("S608", "src/db.py", 4, "error", "SQL")])
+    code, out, _ = run(capsys, "scans", "import", str(report), "-p", "Pump", "-r", "1.0",
+                       "-f", "json")  # fmt: skip
+    activity = json.loads(out)["activity_id"]
+    code, out, _ = run(capsys, "scans", "findings", "-p", "Pump", "-f", "json")
+    (finding,) = [r["id"] for r in json.loads(out)]
+    before = counts(db)
+    accept = ("scans", "dispose", str(finding), "--as", "accepted", "--reference")
+    code, _, err = run(capsys, *accept, "DMS-77 risk file")
+    assert code == 2
+    assert "--reference 'DMS-77 risk file': not a record reference; expected one of" in err
+    code, _, err = run(capsys, *accept, "issue:5")
+    assert code == 2
+    assert "--reference 'issue:5': security issue 5 does not exist (see 'psirt issue list')" in err
+    code, _, err = run(capsys, *accept, "review:Pump@1.0")
+    assert code == 2 and "--reference 'review:Pump@1.0': no release-gate review of Pump 1.0" in err
+    code, _, err = run(capsys, "scans", "dispose", str(finding), "--as", "false_positive",
+                       "--rationale", "constant query", "--reference", "activity:99")  # fmt: skip
+    assert code == 2 and "--reference 'activity:99': activity 99 does not exist" in err
+    assert counts(db) == before
+    code, out, _ = run(capsys, *accept, f"Activity:{activity}")
+    assert code == 0 and f"accepted (disposition 1, reference activity:{activity})" in out
+    code, out, _ = run(capsys, "scans", "history", str(finding), "-f", "json")
+    assert [(h["kind"], h["reference"]) for h in json.loads(out)] == [
+        ("accepted", f"activity:{activity}")
+    ]
+    assert run(capsys, "audit", "verify")[0] == 0
+
+
 def test_bad_report_writes_nothing(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
+from psirt.domain.policy import default_policy
+from psirt.domain.release_gate import ReleaseGateReview
 from psirt.domain.scan import CodeLocation, Severity
 from psirt.errors import NotFound, UsageError
 from psirt.ingest.scans import parse
-from psirt.services import activities, catalog, scan_imports
+from psirt.services import activities, catalog, release_gate, scan_imports
 from psirt.store import audit
 from psirt.store import models as m
 from psirt.store.db import Store
@@ -310,6 +312,143 @@ def test_disposition_refusals(store: Store) -> None:
         )
     with store.reader() as s:
         assert not list(s.scalars(select(FindingDisposition)))
+
+
+def _records(store: Store) -> dict[str, int]:
+    """An issue, an SBOM finding and release-gate minutes (two versions) of Pump 1.0."""
+    with store.unit_of_work() as s:
+        issue = m.SecurityIssue(title="Weak hash in parser", created_by="alice")
+        s.add(issue)
+        s.flush()
+        audit.record_change(s, actor="alice", action="issue.add", obj=issue)
+        release = catalog.get_release(s, "Pump", "1.0")
+        comp = m.Component(release_id=release.id, name="zlib", version="1.2.13")
+        s.add(comp)
+        s.flush()
+        finding = m.Finding(
+            release_id=release.id, component_id=comp.id, advisory_id="CVE-2023-45853"
+        )
+        s.add(finding)
+        s.flush()
+        minutes = ReleaseGateReview(
+            product="Pump", release="1.0", held_on=dt.date(2025, 3, 1), chair="dan",
+            attendees=(), minutes="Accepted the MD5 finding of the parser until 1.1.",
+        )  # fmt: skip
+        for _ in range(2):
+            release_gate.record_review(
+                s, actor="dan", product="Pump", version="1.0", review=minutes,
+                policy=default_policy(),
+            )  # fmt: skip
+        return {"issue": issue.id, "finding": finding.id}
+
+
+def test_disposition_references_are_resolved_and_stored(store: Store) -> None:
+    _setup(store)
+    data, _ = _bandit()
+    out = _import(store, data)
+    ids = _records(store)
+    with store.reader() as s:
+        scan = list(s.scalars(select(ScanIdentity.id).order_by(ScanIdentity.id)))
+    act = f"activity:{out.activity_id}"
+    given = [
+        (DispositionKind.ACCEPTED, str(ids["issue"]), f"issue:{ids['issue']}"),
+        (DispositionKind.ACCEPTED, f"Issue:{ids['issue']}", f"issue:{ids['issue']}"),
+        (DispositionKind.ACCEPTED, "review:Pump@1.0", "review:Pump@1.0#2"),
+        (DispositionKind.ACCEPTED, "review:Pump@1.0#1", "review:Pump@1.0#1"),
+        (DispositionKind.FALSE_POSITIVE, act, act),
+        (DispositionKind.NOT_APPLICABLE, f"finding:{ids['finding']}", f"finding:{ids['finding']}"),
+        (DispositionKind.DUPLICATE, f"scan-finding:{scan[5]}", f"scan-finding:{scan[5]}"),
+        (DispositionKind.PROMOTED, f"issue:{ids['issue']}", f"issue:{ids['issue']}"),
+    ]  # fmt: skip
+    with store.unit_of_work() as s:
+        for i, (kind, text_, _stored) in enumerate(given):
+            activities.dispose(
+                s,
+                actor="bob",
+                finding_id=scan[i],
+                disposition=Disposition(
+                    kind, rationale="reviewed", reference=text_, issue_id=ids["issue"],
+                    duplicate_of=scan[5] if kind is DispositionKind.DUPLICATE else None,
+                ),
+            )  # fmt: skip
+    with store.reader() as s:
+        stored = [activities.disposition_history(s, scan[i])[-1]["reference"] for i in range(8)]
+        assert stored == [g[2] for g in given]
+        events = [e for e in s.scalars(select(m.AuditEvent)) if e.action == "finding.dispose"]
+        assert [(e.detail["reference"], e.detail.get("reference_given")) for e in events[:3]] == [
+            (f"issue:{ids['issue']}", str(ids["issue"])),
+            (f"issue:{ids['issue']}", f"Issue:{ids['issue']}"),
+            ("review:Pump@1.0#2", "review:Pump@1.0"),
+        ]
+        assert audit.verify(s).ok
+
+
+def _scan_findings_and_issue(store: Store) -> tuple[int, int, int]:
+    _setup(store)
+    data, _ = _bandit()
+    _import(store, data)
+    with store.unit_of_work() as s:
+        issue = m.SecurityIssue(title="Weak hash in parser", created_by="alice")
+        s.add(issue)
+        s.flush()
+        audit.record_change(s, actor="alice", action="issue.add", obj=issue)
+        first, second = list(s.scalars(select(ScanIdentity.id).order_by(ScanIdentity.id)))[:2]
+        return first, second, issue.id
+
+
+def _nothing_disposed(store: Store) -> None:
+    with store.reader() as s:
+        assert not list(s.scalars(select(FindingDisposition)))
+        assert not [e for e in s.scalars(select(m.AuditEvent)) if e.action == "finding.dispose"]
+
+
+@pytest.mark.parametrize(
+    ("reference", "error", "message"),
+    [
+        ("issue:999", NotFound, "--reference 'issue:999': security issue 999 does not exist"),
+        ("999", NotFound, "--reference '999': security issue 999 does not exist"),
+        ("finding:999", NotFound, "--reference 'finding:999': SBOM finding 999 does not exist"),
+        ("scan-finding:9999", NotFound,
+         "--reference 'scan-finding:9999': scanner finding 9999 does not exist"),
+        ("activity:999", NotFound, "--reference 'activity:999': activity 999 does not exist"),
+        ("review:Pump@2.0", NotFound,
+         "--reference 'review:Pump@2.0': release '2.0' of product 'Pump' does not exist"),
+        ("review:Pump@1.0", NotFound,
+         "--reference 'review:Pump@1.0': no release-gate review of Pump 1.0"),
+        ("CAPA-17", UsageError, "--reference 'CAPA-17': not a record reference"),
+    ],
+)  # fmt: skip
+def test_unknown_disposition_references_are_refused(
+    store: Store, reference: str, error: type[Exception], message: str
+) -> None:
+    first, _second, _issue = _scan_findings_and_issue(store)
+    disposition = Disposition(DispositionKind.ACCEPTED, reference=reference)
+    with pytest.raises(error) as info, store.unit_of_work() as s:
+        activities.dispose(s, actor="bob", finding_id=first, disposition=disposition)
+    assert str(info.value).startswith(message)
+    _nothing_disposed(store)
+
+
+def test_every_disposition_kind_checks_its_reference(store: Store) -> None:
+    first, second, issue = _scan_findings_and_issue(store)
+    _records(store)  # minutes of Pump 1.0, versions 1 and 2
+    for kind in DispositionKind:
+        for reference, message in (
+            ("activity:999", "--reference 'activity:999': activity 999 does not exist"),
+            ("review:Pump@1.0#3",
+             "--reference 'review:Pump@1.0#3': the release-gate review of Pump 1.0 has no "
+             "version 3"),
+            (f"scan-finding:{first}",
+             f"--reference 'scan-finding:{first}': finding {first} cannot justify itself"),
+        ):  # fmt: skip
+            disposition = Disposition(
+                kind, rationale="reviewed", issue_id=issue, reference=reference,
+                duplicate_of=second if kind is DispositionKind.DUPLICATE else None,
+            )  # fmt: skip
+            with pytest.raises((NotFound, UsageError)) as info, store.unit_of_work() as s:
+                activities.dispose(s, actor="bob", finding_id=first, disposition=disposition)
+            assert str(info.value).startswith(message), kind
+    _nothing_disposed(store)
 
 
 def test_record_activity_for_sbom_scans(store: Store) -> None:

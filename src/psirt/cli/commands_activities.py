@@ -283,9 +283,15 @@ def scans_dispose(
     rationale: str = typer.Option("", "--rationale", help="Why (needed for false_positive)."),
     issue: int | None = typer.Option(None, "--issue", help="Security issue (promoted/attached)."),
     duplicate_of: int | None = typer.Option(None, "--duplicate-of", help="The other finding."),
-    reference: str = typer.Option("", "--reference", help="Risk acceptance record (accepted)."),
+    reference: str = typer.Option(
+        "",
+        "--reference",
+        help="The stored record that justifies it (required for accepted): issue:N (or N), "
+        "finding:N, scan-finding:N, activity:N, review:PRODUCT@VERSION[#N].",
+    ),
 ) -> None:
-    """Record a disposition of a finding (append-only; the newest is current)."""
+    """Record a disposition of a finding (append-only; the newest is current). A reference
+    must name a stored record; the resolved reference is kept."""
     disposition = Disposition(
         kind, rationale=rationale, issue_id=issue, duplicate_of=duplicate_of, reference=reference
     )
@@ -293,7 +299,8 @@ def scans_dispose(
         row = activities.dispose(
             s, actor=STATE.actor, finding_id=finding_id, disposition=disposition
         )
-    typer.echo(f"finding {finding_id}: {row.kind} (disposition {row.id})")
+    ref = f", reference {row.reference}" if row.reference else ""
+    typer.echo(f"finding {finding_id}: {row.kind} (disposition {row.id}{ref})")
 
 
 @scans_app.command("history")

@@ -84,6 +84,9 @@ class Disposition:
     * false positive, not applicable: a ``rationale``;
     * duplicate: ``duplicate_of`` names the other finding;
     * accepted: a ``reference`` to the risk acceptance record.
+
+    Any kind may carry a ``reference`` to the record that justifies it (``psirt.domain.reference``
+    lists the forms); the store refuses one that names no stored record.
     """
 
     kind: DispositionKind
@@ -110,7 +113,7 @@ class Disposition:
                     return "needs the other finding (--duplicate-of ID)"
             case DispositionKind.ACCEPTED:
                 if not self.reference.strip():
-                    return "needs a reference to the acceptance record (--reference TEXT)"
+                    return "needs a reference to the acceptance record (--reference RECORD)"
             case _:
                 assert_never(self.kind)
         return None

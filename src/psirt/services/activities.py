@@ -9,6 +9,7 @@ the newest one of a finding is its current disposition.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import tomllib
@@ -33,7 +34,9 @@ from psirt.domain.activity import (
     TestPlan,
     evaluate_due,
 )
+from psirt.domain.reference import ReferenceKind
 from psirt.errors import InputError, NotFound, UsageError
+from psirt.services import references
 from psirt.services.catalog import get_product, get_release
 from psirt.store import audit
 from psirt.store import models as m
@@ -545,10 +548,20 @@ def list_findings(
 def dispose(
     session: Session, *, actor: str, finding_id: int, disposition: Disposition
 ) -> FindingDisposition:
-    """Append a disposition to a finding; it becomes the current one. Audited."""
+    """Append a disposition to a finding; it becomes the current one. Audited.
+
+    A ``reference`` (required for ``accepted``, allowed for every kind) must name a stored
+    record (``psirt.domain.reference``); the resolved, canonical reference is stored.
+    """
     identity = session.get(ScanIdentity, finding_id)
     if identity is None:
         raise NotFound(f"finding {finding_id} does not exist (see 'psirt scans findings')")
+    given = disposition.reference.strip()
+    if given:
+        resolved = references.resolve(session, given)
+        if resolved.kind is ReferenceKind.SCAN_FINDING and resolved.number == identity.id:
+            raise UsageError(f"--reference {given!r}: finding {finding_id} cannot justify itself")
+        disposition = dataclasses.replace(disposition, reference=str(resolved))
     if disposition.issue_id is not None:
         if session.get(m.SecurityIssue, disposition.issue_id) is None:
             raise NotFound(f"security issue {disposition.issue_id} does not exist")
@@ -588,7 +601,11 @@ def dispose(
         object_id=identity.id,
         before=before,
         after=_disposition_digest(row),
-        detail={"fingerprint": identity.fingerprint, **disposition.as_dict()},
+        detail={
+            "fingerprint": identity.fingerprint,
+            **disposition.as_dict(),
+            **({"reference_given": given} if given and given != disposition.reference else {}),
+        },
     )
     return row
 
