@@ -110,6 +110,7 @@ def test_match_is_stateless_and_exits_1_on_findings(capsys: pytest.CaptureFixtur
         "fixed_versions",
         "severity",
         "kev",
+        "kev_ids",
         "epss",
     }
 

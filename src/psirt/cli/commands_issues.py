@@ -9,6 +9,7 @@ acting user (``--user`` / ``PSIRT_USER``) in ``--as-role``; others sign beforeha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from psirt.domain.records import (
     VexJustification,
 )
 from psirt.errors import UsageError
-from psirt.services import issues, policy_store
+from psirt.services import findings, issues, policy_store
 
 issue_app = typer.Typer(
     help="Security issues: intake, triage, analysis, decisions, change review, closure.",
@@ -269,7 +270,7 @@ _LIST_COLUMNS = [
     ("title", "Title"),
     ("ssvc_priority", "SSVC"),
     ("risk_control_status", "Risk"),
-    ("kev", "KEV"),
+    ("kev_text", "KEV"),
     ("next_due", "Next due"),
     ("next_due_what", "What"),
     ("overdue", "Overdue"),
@@ -292,7 +293,7 @@ def list_(
         )
     if overdue:
         rows = [r for r in rows if r.overdue]
-    dicts = [
+    dicts: list[dict[str, Any]] = [
         {
             "id": r.id,
             "title": r.title,
@@ -304,12 +305,16 @@ def list_(
             "risk_control_status": r.risk_control_status,
             "ssvc_priority": r.ssvc_priority,
             "kev": r.kev,
+            "kev_ids": list(r.kev_ids),
             "next_due": r.next_due,
             "next_due_what": r.next_due_what,
             "overdue": r.overdue,
         }
         for r in rows
     ]
+    if fmt is OutputFormat.TABLE:
+        for d, r in zip(dicts, rows, strict=True):
+            d["kev_text"] = _kev_text(r.kev, r.kev_ids)
     emit(fmt, dicts, _LIST_COLUMNS, title="security issues", empty="no security issues")
 
 
@@ -330,7 +335,7 @@ def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputForma
                f"{', '.join(sm.vulnerability_ids) or '-'}")  # fmt: skip
     typer.echo(
         f"  risk {sm.risk_control_status or 'not analysed'}; SSVC {sm.ssvc_priority or '-'}; "
-        f"KEV {'yes' if sm.kev else 'no'}; active policy {_short(detail.policy_digest)}"
+        f"KEV {_kev_text(sm.kev, sm.kev_ids)}; active policy {_short(detail.policy_digest)}"
     )
     rows = [
         {
@@ -392,7 +397,7 @@ def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputForma
     )
     if detail.findings:
         emit_table(
-            [_finding_row(f) for f in detail.findings],
+            findings.for_table(detail.findings),
             [
                 ("id", "Finding"),
                 ("product", "Product"),
@@ -400,22 +405,20 @@ def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputForma
                 ("component", "Component"),
                 ("version", "Version"),
                 ("advisory_id", "Vulnerability"),
+                ("severity", "Severity"),
+                ("kev_ids", "KEV"),
+                ("status", "Status"),
                 ("in_release_matrix", "In matrix"),
             ],  # fmt: skip
             title="linked findings",
         )
 
 
-def _finding_row(f: issues.LinkedFinding) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "product": f.product,
-        "release": f.release,
-        "component": f.component,
-        "version": f.version,
-        "advisory_id": f.advisory_id,
-        "in_release_matrix": f.in_release_matrix,
-    }
+def _kev_text(kev: bool, ids: Sequence[str]) -> str:
+    """``yes (CVE-2023-4911)``, ``yes`` (analysis says KEV, no listed id known) or ``no``."""
+    if not kev:
+        return "no"
+    return f"yes ({', '.join(ids)})" if ids else "yes"
 
 
 def _record_line(record: Record) -> str:

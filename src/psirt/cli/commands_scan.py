@@ -11,7 +11,6 @@ from pathlib import Path
 import typer
 
 from psirt.cli.output import OutputFormat, emit
-from psirt.domain.severity import severity_label
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
 findings_app = typer.Typer(help="Findings of stored releases.", no_args_is_help=True)
@@ -69,6 +68,20 @@ def match(
         raise typer.Exit(1)
 
 
+FINDING_COLUMNS = [
+    ("product", "Product"),
+    ("release", "Release"),
+    ("component", "Component"),
+    ("version", "Version"),
+    ("advisory_id", "Vulnerability"),
+    ("severity", "Severity"),
+    ("fixed_versions", "Fixed in"),
+    ("kev_ids", "KEV"),
+    ("epss", "EPSS"),
+    ("status", "Status"),
+]
+
+
 @findings_app.command("list")
 def findings_list(
     product: str | None = typer.Option(None, "--product", "-p"),
@@ -77,78 +90,23 @@ def findings_list(
     kev_only: bool = typer.Option(False, "--kev", help="Only KEV-listed findings."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """List findings, newest releases first, KEV-listed and most severe on top."""
-    from sqlalchemy import select
-
+    """List findings by product and release, KEV-listed on top; the KEV column names the
+    listed CVE ids (also those a distro advisory lists as related)."""
     from psirt.cli.context import STATE
-    from psirt.services import scanning
-    from psirt.services.catalog import get_release
-    from psirt.store import models as m
+    from psirt.services import findings
 
+    if release is not None and product is None:
+        raise typer.BadParameter("--release goes with --product", param_hint="--release")
     with STATE.store().reader() as s:
-        q = (
-            select(m.Finding, m.Component, m.Release, m.Product)
-            .join(m.Component, m.Finding.component_id == m.Component.id)
-            .join(m.Release, m.Finding.release_id == m.Release.id)
-            .join(m.Product, m.Release.product_id == m.Product.id)
+        rows = findings.stored_findings(
+            s,
+            product=product,
+            release=release,
+            include_retracted=include_retracted,
+            kev_only=kev_only,
         )
-        if product and release:
-            q = q.where(m.Release.id == get_release(s, product, release).id)
-        elif product:
-            q = q.where(m.Product.name == product)
-        if not include_retracted:
-            q = q.where(m.Finding.status == "active")
-        kev = scanning.kev_ids(s)
-        epss = scanning.epss_scores(s)
-        rows = []
-        for f, c, r, p in s.execute(q).all():
-            ids = {f.advisory_id, *f.aliases, *f.related}
-            is_kev = bool(ids & kev)
-            if kev_only and not is_kev:
-                continue
-            scores = [epss[i] for i in ids if i in epss]
-            rows.append(
-                {
-                    "id": f.id,
-                    "product": p.name,
-                    "release": r.version,
-                    "component": c.name,
-                    "version": c.version,
-                    "purl": c.purl,
-                    "cpe": c.cpe,
-                    "advisory_id": f.advisory_id,
-                    "aliases": f.aliases,
-                    "severity": severity_label(f.severity),
-                    "severity_vector": f.severity,
-                    "fixed_versions": f.fixed_versions,
-                    "kev": is_kev,
-                    "epss": max(scores) if scores else None,
-                    "status": f.status,
-                    "retracted_reason": f.retracted_reason,
-                    "first_seen": f.first_seen,
-                    "issue": f.issue_id,
-                }
-            )
-    rows.sort(
-        key=lambda x: (x["product"], x["release"], not x["kev"], x["component"], x["advisory_id"])
-    )
-    emit(
-        fmt,
-        rows,
-        [
-            ("product", "Product"),
-            ("release", "Release"),
-            ("component", "Component"),
-            ("version", "Version"),
-            ("advisory_id", "Vulnerability"),
-            ("severity", "Severity"),
-            ("fixed_versions", "Fixed in"),
-            ("kev", "KEV"),
-            ("epss", "EPSS"),
-            ("status", "Status"),
-        ],
-        empty="no findings",
-    )
+    shown = rows if fmt is OutputFormat.JSON else findings.for_table(rows)
+    emit(fmt, shown, FINDING_COLUMNS, empty="no findings")
 
 
 @events_app.command("list")

@@ -106,7 +106,7 @@ def _match(
     given: dict[str, Any] | None, sbom: Path, advisories: list[Path] | None, fmt: OutputFormat
 ) -> bool:
     from psirt.matching.knowledge import KnowledgeBase
-    from psirt.services import kb_cache
+    from psirt.services import findings, kb_cache
 
     timings = _Timings(bool(os.environ.get("PSIRT_TIMINGS")))
     parsed = _read_sbom(sbom)
@@ -145,7 +145,7 @@ def _match(
         kb = cached
     timings.lap("knowledge base")
     if fmt is OutputFormat.JSON:
-        report = kb.report(parsed.components)
+        report = findings.match_report(kb, parsed.components)
         timings.lap("match")
         out = getattr(sys.stdout, "buffer", None)
         if out is not None:
@@ -159,26 +159,25 @@ def _match(
         osv, problems, found = report.osv, report.cpe_problems, report.findings > 0
     else:
         from psirt.cli.output import emit
-        from psirt.domain.severity import severity_label
 
         result = kb.match(parsed.components)
-        value = kb.to_json(result, parsed.components)
+        rows = findings.match_findings(kb, result)
         emit(
             fmt,
-            [{**f, "severity": severity_label(f["severity"])} for f in value["findings"]],
+            findings.for_table(rows),
             [
                 ("name", "Component"),
                 ("version", "Version"),
                 ("advisory_id", "Vulnerability"),
                 ("severity", "Severity"),
                 ("fixed_versions", "Fixed in"),
-                ("kev", "KEV"),
+                ("kev_ids", "KEV"),
                 ("epss", "EPSS"),
             ],
-            title=f"{sbom}: {value['components']} components, {len(value['findings'])} findings",
-            empty=f"{sbom}: {value['components']} components, no known vulnerabilities",
+            title=f"{sbom}: {result.components} components, {len(rows)} findings",
+            empty=f"{sbom}: {result.components} components, no known vulnerabilities",
         )
-        osv, problems, found = result.osv, result.cpe_problems, bool(value["findings"])
+        osv, problems, found = result.osv, result.cpe_problems, bool(rows)
     for report_ in osv.unknown_ecosystems:
         err(
             f"warning: no version ordering for ecosystem {report_.ecosystem!r}: "

@@ -3,7 +3,8 @@
 * :mod:`psirt.matching.osv` - the OSV schema's evaluation of one ``affected[]`` entry;
 * :mod:`psirt.matching.aliases` - alias groups and the primary-id rule;
 * :mod:`psirt.matching.index` - :class:`AdvisoryIndex`, the pre-sorted index that
-  matches many components by purl and version, and the JSON report.
+  matches many components by purl and version;
+* :mod:`psirt.matching.knowledge` - the knowledge base: purl and CPE matching, KEV and EPSS.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from psirt.matching.index import (
     Severity,
     UnknownEcosystemReport,
     Vulnerability,
-    to_json_dict,
 )
 from psirt.matching.osv import affected
 
@@ -35,5 +35,4 @@ __all__ = [
     "affected",
     "alias_groups",
     "primary_id",
-    "to_json_dict",
 ]

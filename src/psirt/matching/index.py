@@ -834,34 +834,6 @@ def _table_from_plain(plain: tuple[Any, ...]) -> _Table:
     return _Table(sort_key, tuple(bounds), tuple(regions), dict(exact), ordering, texts)
 
 
-def to_json_dict(
-    result: MatchResult, kev: set[str] | frozenset[str], epss: Mapping[str, float]
-) -> dict[str, Any]:
-    """The matcher's JSON report: findings sorted by purl, then advisory id.
-
-    ``kev`` is true when any id of the alias group is in the KEV catalogue; ``epss`` is
-    the largest EPSS score of the group's ids, or null when none has one.
-    """
-    rows = []
-    for f in sorted(result.findings, key=lambda f: (f.purl, f.advisory_id, f.version)):
-        scores = [epss[i] for i in f.aliases if i in epss]
-        rows.append(
-            {
-                "purl": f.purl,
-                "name": f.name,
-                "version": f.version,
-                "ecosystem": f.ecosystem,
-                "advisory_id": f.advisory_id,
-                "aliases": list(f.aliases),
-                "fixed_versions": list(f.fixed_versions),
-                "severity": f.severity.score if f.severity else None,
-                "kev": any(i in kev for i in f.aliases),
-                "epss": max(scores) if scores else None,
-            }
-        )
-    return {"components": result.components, "findings": rows}
-
-
 __all__ = [
     "AdvisoryIndex",
     "ComponentMatch",
@@ -872,5 +844,4 @@ __all__ = [
     "UnknownEcosystemReport",
     "Vulnerability",
     "range_intervals",
-    "to_json_dict",
 ]

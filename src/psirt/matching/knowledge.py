@@ -8,24 +8,19 @@ through an OSV alias group is not reported again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key
-from itertools import groupby
-from operator import attrgetter
 from typing import Any
-
-import orjson
 
 from psirt.domain.advisory import Advisory
 from psirt.domain.codec import advisory_from_json, advisory_to_json
 from psirt.domain.sbom import Component
 from psirt.errors import InputError
 from psirt.matching.cpe import compare_versions, component_matches, parse_cpe
-from psirt.matching.index import AdvisoryIndex, Finding, MatchResult, Severity, Vulnerability
+from psirt.matching.index import AdvisoryIndex, Finding, MatchResult, Severity
 
 PLAIN_FORMAT = 1
-_INDENT = orjson.OPT_INDENT_2
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,39 +40,12 @@ class KnowledgeMatch:
     cpe_problems: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class KnowledgeReport:
-    """A match rendered as the JSON report, without building one value per finding.
-
-    The report is held as its findings' encoded rows: :meth:`chunks` hands the text out in
-    pieces of bounded size (a 50,000-component report runs to 100 MB and more), and
-    :attr:`json` joins them.
-    """
-
-    components: int
-    findings: int
-    osv: MatchResult
-    cpe_problems: tuple[str, ...]
-    rows: Sequence[bytes]  # one encoded finding each, in report order
-
-    def chunks(self, rows_per_chunk: int = 2048) -> Iterator[bytes]:
-        """The report text in pieces; their concatenation is :attr:`json`."""
-        rows = self.rows
-        if not rows:
-            yield orjson.dumps({"components": self.components, "findings": []}, option=_INDENT)
-            yield b"\n"
-            return
-        yield b'{\n  "components": %d,\n  "findings": [\n' % self.components
-        for start in range(0, len(rows), rows_per_chunk):
-            if start:
-                yield b",\n"
-            yield b",\n".join(rows[start : start + rows_per_chunk])
-        yield b"\n  ]\n}\n"
-
-    @property
-    def json(self) -> bytes:
-        """The text ``emit_json(kb.to_json(kb.match(...)))`` writes, newline included."""
-        return b"".join(self.chunks(max(len(self.rows), 1)))
+def kev_listed(ids: Iterable[str], kev: Collection[str]) -> tuple[str, ...]:
+    """psirt's one KEV rule: a finding is KEV-listed when the catalogue ``kev`` lists one of
+    its ids, that is its alias group and the CVE ids its advisories name as ``related``
+    (distro advisories such as AlmaLinux's list the CVEs they fix there). Returns those ids,
+    each once, in the order given; empty when the finding is not listed."""
+    return tuple(dict.fromkeys(i for i in ids if i in kev))
 
 
 def _cvss_severity(adv: Advisory) -> Severity | None:
@@ -124,7 +92,7 @@ class KnowledgeBase:
             found = self.cpe_advisories[vendor_product] = [advisory_from_json(b) for b in bodies]
         return found
 
-    def _match_cpe(
+    def match_cpe(
         self, components: Sequence[Component], osv: MatchResult
     ) -> tuple[list[ComponentFinding], tuple[str, ...]]:
         """Findings through NVD applicability for components with a CPE, skipping CVEs
@@ -201,79 +169,9 @@ class KnowledgeBase:
             for cm in osv.matches
             for v in cm.vulnerabilities
         ]
-        cpe, problems = self._match_cpe(components, osv)
+        cpe, problems = self.match_cpe(components, osv)
         out.extend(cpe)
         return KnowledgeMatch(len(components), tuple(out), osv, problems)
-
-    def report(self, components: Sequence[Component]) -> KnowledgeReport:
-        """Match and render the JSON report in one pass: each component's fields and each
-        vulnerability's fields are encoded once, findings are joined as bytes."""
-        osv = self.index.match(components)
-        cpe, problems = self._match_cpe(components, osv)
-        tails: dict[int, bytes] = {}
-
-        def tail(v: Vulnerability) -> bytes:
-            found = tails.get(id(v))
-            if found is None:
-                ids = (*v.aliases, *v.related)
-                found = tails[id(v)] = _tail(
-                    v.advisory_id, v.aliases, v.fixed_versions, v.severity,
-                    self.is_kev(ids), self.epss_of(ids),
-                )  # fmt: skip
-            return found
-
-        rows: list[bytes] = []
-        count = 0
-        if not cpe:
-            ordered = sorted(osv.matches, key=_BY_PURL_NAME_VERSION)
-            for _purl, same_purl in groupby(ordered, key=_BY_PURL):
-                group = list(same_purl)
-                first = group[0]
-                name, version = first.name, first.version
-                if len(group) == 1 or all(
-                    cm.name == name and cm.version == version for cm in group
-                ):  # one head, each vulnerability's row repeated for every component
-                    head = _head(first.purl, name, version, first.ecosystem)
-                    times = len(group)
-                    for v in first.vulnerabilities:
-                        row = head + (tails.get(id(v)) or tail(v))
-                        if times == 1:
-                            rows.append(row)
-                        else:
-                            rows.extend([row] * times)
-                else:
-                    keyed = [
-                        (v.advisory_id, cm.name, cm.version, i, _head(
-                            cm.purl, cm.name, cm.version, cm.ecosystem) + tail(v))
-                        for i, cm in enumerate(group)
-                        for v in cm.vulnerabilities
-                    ]  # fmt: skip
-                    keyed.sort(key=lambda r: r[:4])
-                    rows.extend(r[4] for r in keyed)
-            count = len(rows)
-        else:
-            everything: list[tuple[str, str, str, str, int, bytes]] = []
-            n = 0
-            for cm in osv.matches:
-                head = _head(cm.purl, cm.name, cm.version, cm.ecosystem)
-                for v in cm.vulnerabilities:
-                    everything.append(
-                        (cm.purl, v.advisory_id, cm.name, cm.version, n, head + tail(v))
-                    )
-                    n += 1
-            for cf in cpe:
-                f = cf.finding
-                ids = (*f.aliases, *f.related)
-                row = _head(f.purl or None, f.name, f.version, f.ecosystem) + _tail(
-                    f.advisory_id, f.aliases, f.fixed_versions, f.severity,
-                    self.is_kev(ids), self.epss_of(ids),
-                )  # fmt: skip
-                everything.append((f.purl, f.advisory_id, f.name, f.version, n, row))
-                n += 1
-            everything.sort(key=lambda r: r[:5])
-            rows = [r[5] for r in everything]
-            count = len(rows)
-        return KnowledgeReport(len(components), count, osv, problems, rows)
 
     def related_ids(self, finding: Finding) -> tuple[str, ...]:
         """CVE ids a finding's advisories list as ``related`` (distro advisories such as ALSA
@@ -324,67 +222,21 @@ class KnowledgeBase:
         )
 
     def is_kev(self, ids: Iterable[str]) -> bool:
+        """Whether the KEV catalogue lists one of ``ids`` (see :func:`kev_listed`)."""
         return any(i in self.kev for i in ids)
+
+    def kev_ids(self, ids: Iterable[str]) -> tuple[str, ...]:
+        """Those of ``ids`` the KEV catalogue lists (see :func:`kev_listed`)."""
+        return kev_listed(ids, self.kev)
+
+    def finding_ids(self, finding: Finding) -> tuple[str, ...]:
+        """The ids KEV and EPSS are looked up for: the alias group and the CVEs its
+        advisories list as related."""
+        return (finding.advisory_id, *finding.aliases, *self.related_ids(finding))
 
     def epss_of(self, ids: Iterable[str]) -> float | None:
         scores = [self.epss[i] for i in ids if i in self.epss]
         return max(scores) if scores else None
-
-    def to_json(self, result: KnowledgeMatch, components: Sequence[Component]) -> dict[str, Any]:
-        rows = []
-        for cf in result.findings:
-            f = cf.finding
-            rows.append(
-                {
-                    "purl": f.purl or None,
-                    "name": f.name,
-                    "version": f.version,
-                    "ecosystem": f.ecosystem,
-                    "advisory_id": f.advisory_id,
-                    "aliases": list(f.aliases),
-                    "fixed_versions": list(f.fixed_versions),
-                    "severity": f.severity.score if f.severity else None,
-                    "kev": self.is_kev((*f.aliases, *self.related_ids(f))),
-                    "epss": self.epss_of((*f.aliases, *self.related_ids(f))),
-                }
-            )
-        rows.sort(key=lambda r: (r["purl"] or "", r["advisory_id"], r["name"], r["version"]))
-        return {"components": result.components, "findings": rows}
-
-
-_BY_PURL = attrgetter("purl")
-_BY_PURL_NAME_VERSION = attrgetter("purl", "name", "version")
-
-
-def _head(purl: str | None, name: str, version: str, ecosystem: str) -> bytes:
-    """The first fields of a finding, indented as one element of the findings list."""
-    text = orjson.dumps(
-        {"purl": purl, "name": name, "version": version, "ecosystem": ecosystem}, option=_INDENT
-    )
-    return b"    " + text[:-2].replace(b"\n", b"\n    ") + b","
-
-
-def _tail(
-    advisory_id: str,
-    aliases: tuple[str, ...],
-    fixed: tuple[str, ...],
-    severity: Severity | None,
-    kev: bool,
-    epss: float | None,
-) -> bytes:
-    """The remaining fields of a finding, closing its object (see :func:`_head`)."""
-    text = orjson.dumps(
-        {
-            "advisory_id": advisory_id,
-            "aliases": list(aliases),
-            "fixed_versions": list(fixed),
-            "severity": severity.score if severity else None,
-            "kev": kev,
-            "epss": epss,
-        },
-        option=_INDENT,
-    )
-    return text[1:].replace(b"\n", b"\n    ")
 
 
 def _vendor_products(adv: Advisory) -> set[tuple[str, str]]:

@@ -69,7 +69,9 @@ from psirt.domain.records import (
     Verification,
 )
 from psirt.errors import Conflict, InputError, IntegrityError, NotFound, UsageError
+from psirt.matching.knowledge import kev_listed
 from psirt.services import policy_store, scanning
+from psirt.services.findings import stored_findings
 from psirt.store import audit
 from psirt.store import models as m
 
@@ -639,10 +641,12 @@ def _link_finding(session: Session, got: Any, row: m.SecurityIssue, *, actor: st
 
 
 def _vulnerability_ids(findings: Sequence[m.Finding]) -> tuple[str, ...]:
+    """The findings' advisory ids, aliases and the CVEs their advisories list as related (a
+    distro advisory names the CVEs it fixes there), CVE ids first."""
     ids: dict[str, None] = {}
     for f in findings:
         ids[f.advisory_id] = None
-        for alias in f.aliases or ():
+        for alias in (*(f.aliases or ()), *(f.related or ())):
             ids[str(alias)] = None
     cves = sorted(i for i in ids if i.startswith("CVE-"))
     return tuple(cves + sorted(i for i in ids if not i.startswith("CVE-")))
@@ -750,20 +754,10 @@ class IssueSummary:
     risk_control_status: str | None
     ssvc_priority: str | None
     kev: bool
+    kev_ids: tuple[str, ...]  # the KEV-listed ids of the intake and of the linked findings
     next_due: dt.datetime | None
     next_due_what: str | None
     overdue: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedFinding:
-    id: int
-    product: str
-    release: str
-    component: str
-    version: str
-    advisory_id: str
-    in_release_matrix: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -772,7 +766,9 @@ class IssueDetail:
     events: tuple[Event, ...]
     release_matrix: dict[str, str]
     deadlines: tuple[Deadline, ...]
-    findings: tuple[LinkedFinding, ...]
+    # the linked SBOM findings (psirt.services.findings.stored_findings, retracted ones too)
+    # with "in_release_matrix"
+    findings: tuple[dict[str, Any], ...]
     policy_digest: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -781,17 +777,34 @@ class IssueDetail:
             "policy_digest": self.policy_digest,
             "release_matrix": self.release_matrix,
             "deadlines": [{**dataclasses.asdict(d), "met": d.met} for d in self.deadlines],
-            "findings": [dataclasses.asdict(f) for f in self.findings],
+            "findings": list(self.findings),
             "events": [e.to_dict() for e in self.events],
         }
 
 
+def _linked_ids(session: Session, issue_id: int | None = None) -> dict[int, list[str]]:
+    """Issue -> the ids of its linked findings: advisory id, aliases and related CVEs."""
+    q = select(m.Finding.issue_id, m.Finding.advisory_id, m.Finding.aliases, m.Finding.related)
+    q = q.where(
+        m.Finding.issue_id.is_not(None) if issue_id is None else m.Finding.issue_id == issue_id
+    )
+    out: dict[int, list[str]] = {}
+    for owner, advisory_id, aliases, related in session.execute(q.order_by(m.Finding.id)):
+        out.setdefault(owner, []).extend([advisory_id, *(aliases or ()), *(related or ())])
+    return out
+
+
 def _summary(
-    row: m.SecurityIssue, issue: SecurityIssue, kev_ids: set[str], at: dt.datetime
+    row: m.SecurityIssue,
+    issue: SecurityIssue,
+    kev_ids: set[str],
+    at: dt.datetime,
+    linked_ids: Sequence[str] = (),
 ) -> IssueSummary:
     analysis = issue.analysis
     intake = issue.intake
-    kev = bool(analysis and analysis.kev_listed) or bool(set(intake.vulnerability_ids) & kev_ids)
+    listed = kev_listed((*intake.vulnerability_ids, *linked_ids), kev_ids)
+    kev = bool(analysis and analysis.kev_listed) or bool(listed)
     open_deadlines: list[Deadline] = []
     overdue: list[str] = []
     if issue.state not in TERMINAL:
@@ -814,6 +827,7 @@ def _summary(
         risk_control_status=status.value if status else None,
         ssvc_priority=prio.value if prio else None,
         kev=kev,
+        kev_ids=listed,
         next_due=nxt.due if nxt else None,
         next_due_what=nxt.id if nxt else None,
         overdue=tuple(overdue),
@@ -835,7 +849,11 @@ def list_issues(
     if open_only:
         q = q.where(m.SecurityIssue.state.not_in([s.value for s in TERMINAL]))
     kev = scanning.kev_ids(session)
-    return [_summary(row, load(session, row, policy), kev, when) for row in session.scalars(q)]
+    linked = _linked_ids(session)
+    return [
+        _summary(row, load(session, row, policy), kev, when, linked.get(row.id, ()))
+        for row in session.scalars(q)
+    ]
 
 
 def show_issue(
@@ -845,31 +863,18 @@ def show_issue(
     row = get_row(session, issue_id)
     issue = load(session, row, policy)
     matrix = issue.release_matrix()
-    linked = [
-        LinkedFinding(
-            f.id,
-            p.name,
-            r.version,
-            c.name,
-            c.version,
-            f.advisory_id,
-            f"{p.name}@{r.version}" in matrix,
-        )  # fmt: skip
-        for f, c, r, p in session.execute(
-            select(m.Finding, m.Component, m.Release, m.Product)
-            .join(m.Component, m.Finding.component_id == m.Component.id)
-            .join(m.Release, m.Finding.release_id == m.Release.id)
-            .join(m.Product, m.Release.product_id == m.Product.id)
-            .where(m.Finding.issue_id == row.id)
-            .order_by(m.Finding.id)
-        ).all()
-    ]
+    linked = tuple(
+        {**f, "in_release_matrix": f"{f['product']}@{f['release']}" in matrix}
+        for f in stored_findings(session, include_retracted=True, issue_id=row.id)
+    )
+    summary = _summary(row, issue, scanning.kev_ids(session), when,
+                       _linked_ids(session, row.id).get(row.id, ()))  # fmt: skip
     return IssueDetail(
-        summary=_summary(row, issue, scanning.kev_ids(session), when),
+        summary=summary,
         events=issue.events,
         release_matrix={k: v.value for k, v in matrix.items()},
         deadlines=tuple(issue.deadlines(when)),
-        findings=tuple(linked),
+        findings=linked,
         policy_digest=policy.digest,
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from psirt.domain.advisory import Advisory
 from psirt.matching.aliases import alias_groups
-from psirt.matching.knowledge import KnowledgeBase
+from psirt.matching.knowledge import KnowledgeBase, kev_listed
 from psirt.services import activities
 from psirt.services.feeds import CPE_ECOSYSTEM, FeedImportSummary
 from psirt.services.scanning import (
@@ -290,7 +290,7 @@ def kev_listings(session: Session, new_kev: set[str]) -> int:
     ).where(m.Finding.status == "active")
     events = []
     for fid, release_id, advisory_id, aliases, related in session.execute(q):
-        listed = sorted(new_kev & {advisory_id, *(aliases or ()), *(related or ())})
+        listed = sorted(kev_listed((advisory_id, *(aliases or ()), *(related or ())), new_kev))
         if listed:
             events.append(
                 {

@@ -41,6 +41,7 @@ from psirt.errors import (
     NotFound,
     UsageError,
 )
+from psirt.matching.knowledge import kev_listed
 from psirt.services import catalog, issues, policy_store
 from psirt.services.catalog import RELEASED_STATUSES, ReleaseStatus
 from psirt.store import audit
@@ -158,7 +159,7 @@ def kev_findings(session: Session, product: str, version: str) -> list[KevFindin
     out = []
     for finding, component in rows:
         ids = ids_of[finding.id]
-        kev = tuple(i for i in ids if i in listed)
+        kev = kev_listed(ids, listed)
         if kev:
             out.append(KevFinding(ids, kev, component.name, component.version, str(finding.id)))
     return out

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from psirt.domain.advisory import Advisory, AffectedPackage, RangeEvent, RangeType, VersionRange
 from psirt.domain.sbom import Component
-from psirt.matching.index import AdvisoryIndex, Severity, range_intervals, to_json_dict
+from psirt.matching.index import AdvisoryIndex, Severity, range_intervals
 from psirt.matching.osv import affected, in_range
 from psirt.versions import pypi, semver
 
@@ -246,60 +246,6 @@ def test_unknown_ecosystem_is_reported() -> None:
     assert result.skipped == (("pkg:generic/linux@5.10", "purl type has no OSV ecosystem"),)
     assert result.without_purl == 1
     assert result.components == 2
-
-
-def test_to_json_dict_shape_kev_epss_and_order() -> None:
-    index = AdvisoryIndex(
-        [
-            record("PYSEC-1", "PyPI", "b", ("introduced", "0"), aliases=("CVE-2021-44228",)),
-            record("GHSA-1", "PyPI", "b", ("introduced", "0"), aliases=("CVE-2021-44228",)),
-            record("PYSEC-2", "PyPI", "b", ("introduced", "0")),
-            record("PYSEC-3", "PyPI", "a", ("introduced", "0"), ("fixed", "3.0")),
-        ]
-    )
-    result = index.match([comp("pkg:pypi/b@1"), comp("pkg:pypi/a@2"), Component(name="x")])
-    doc = to_json_dict(result, kev={"CVE-2021-44228"}, epss={"CVE-2021-44228": 0.9, "GHSA-1": 0.95})
-    assert doc == {
-        "components": 3,
-        "findings": [
-            {
-                "purl": "pkg:pypi/a@2",
-                "name": "a",
-                "version": "2",
-                "ecosystem": "PyPI",
-                "advisory_id": "PYSEC-3",
-                "aliases": ["PYSEC-3"],
-                "fixed_versions": ["3.0"],
-                "severity": None,
-                "kev": False,
-                "epss": None,
-            },
-            {
-                "purl": "pkg:pypi/b@1",
-                "name": "b",
-                "version": "1",
-                "ecosystem": "PyPI",
-                "advisory_id": "CVE-2021-44228",
-                "aliases": ["CVE-2021-44228", "GHSA-1", "PYSEC-1"],
-                "fixed_versions": [],
-                "severity": None,
-                "kev": True,
-                "epss": 0.95,
-            },
-            {
-                "purl": "pkg:pypi/b@1",
-                "name": "b",
-                "version": "1",
-                "ecosystem": "PyPI",
-                "advisory_id": "PYSEC-2",
-                "aliases": ["PYSEC-2"],
-                "fixed_versions": [],
-                "severity": None,
-                "kev": False,
-                "epss": None,
-            },
-        ],
-    }
 
 
 # --- the index agrees with the schema's evaluation -------------------------------------

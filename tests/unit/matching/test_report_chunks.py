@@ -7,11 +7,12 @@ import pytest
 
 from psirt.domain.sbom import Component
 from psirt.matching.knowledge import KnowledgeBase
+from psirt.services.findings import match_findings, match_report
 from tests.unit.matching.test_plain_and_report import COMPONENTS, RECORDS
 
 
 def _reference(kb: KnowledgeBase, components: list[Component]) -> bytes:
-    value = kb.to_json(kb.match(components), components)
+    value = {"components": len(components), "findings": match_findings(kb, kb.match(components))}
     return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
 
 
@@ -19,7 +20,7 @@ def _reference(kb: KnowledgeBase, components: list[Component]) -> bytes:
 def test_chunks_join_to_the_report(rows_per_chunk: int) -> None:
     kb = KnowledgeBase.build(RECORDS, kev={"CVE-1"}, epss={"CVE-9": 0.5})
     comps = [*COMPONENTS, *COMPONENTS, Component("zz", version="1.0", purl="pkg:pypi/demo-pkg")]
-    report = kb.report(comps)
+    report = match_report(kb, comps)
     pieces = list(report.chunks(rows_per_chunk))
     assert b"".join(pieces) == report.json == _reference(kb, comps)
     assert report.findings == len(report.rows) >= 6
@@ -33,7 +34,7 @@ def test_chunks_join_to_the_report(rows_per_chunk: int) -> None:
 def test_empty_report_in_pieces() -> None:
     kb = KnowledgeBase.build(RECORDS)
     comps = [Component("x", purl="pkg:pypi/other@1")]
-    report = kb.report(comps)
+    report = match_report(kb, comps)
     assert report.rows == []
     assert b"".join(report.chunks(1)) == report.json == _reference(kb, comps)
     assert orjson.loads(report.json) == {"components": 1, "findings": []}
