@@ -74,27 +74,6 @@ def _parse_time(value: str | None, option: str) -> dt.datetime | None:
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
 
 
-def _where(location: dict[str, Any] | None) -> str:
-    if not location:
-        return ""
-    match location.get("type"):
-        case "code":
-            line = location.get("start_line")
-            return f"{location.get('path', '')}:{line}" if line else str(location.get("path", ""))
-        case "web":
-            method = location.get("method")
-            param = location.get("parameter")
-            head = f"{method} " if method else ""
-            tail = f" [{param}]" if param else ""
-            return f"{head}{location.get('url', '')}{tail}"
-        case "package":
-            version = location.get("version")
-            name = str(location.get("purl") or location.get("name", ""))
-            return f"{name}@{version}" if version and "@" not in name else name
-        case _:
-            return ""
-
-
 def _state(f: FindingView) -> str:
     if f.disposition is not None:
         kind = f.disposition["kind"]
@@ -122,7 +101,7 @@ def _finding_row(f: FindingView) -> dict[str, Any]:
         "title": f.title,
         "message": f.message,
         "location": f.location,
-        "where": _where(f.location),
+        "where": activities.location_text(f.location),
         "suppressed": f.suppressed,
         "first_activity": f.first_activity,
         "last_activity": f.last_activity,

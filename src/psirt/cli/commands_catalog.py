@@ -84,7 +84,9 @@ def release_add(
     status: ReleaseStatus = typer.Option(ReleaseStatus.DEVELOPMENT, "--status"),
     released_on: str | None = typer.Option(None, "--released-on", help="YYYY-MM-DD"),
 ) -> None:
-    """Register a release of a product."""
+    """Register a release of a product. A release registered as released or fielded is
+    recorded as registered without release-gate review: the product's next review must cover
+    it ('psirt release gate')."""
     with STATE.store().unit_of_work() as s:
         r = catalog.add_release(
             s,
@@ -95,6 +97,11 @@ def release_add(
             released_on=_parse_date(released_on, "--released-on"),
         )
         typer.echo(f"release {product} {r.version} added ({r.status})")
+        if status in catalog.RELEASED_STATUSES:
+            typer.echo(
+                "registered without release-gate review: the next review of "
+                f"{product} must list {r.version} and its open issues"
+            )
 
 
 @release_app.command("status")
@@ -130,7 +137,8 @@ def release_status(
 def release_list(
     product: str | None = typer.Option(None, "--product", "-p"), fmt: OutputFormat = FORMAT
 ) -> None:
-    """List releases with their component and open-finding counts."""
+    """List releases with their component and open-finding counts and their gate record
+    (approved, registered without review, gate overridden; covered by which review)."""
     with STATE.store().reader() as s:
         rows = [
             {
@@ -140,6 +148,7 @@ def release_list(
                 "released_on": r.released_on,
                 "components": r.components,
                 "findings": r.findings,
+                "gate": r.gate,
             }
             for r in catalog.list_releases(s, product)
         ]
@@ -153,6 +162,7 @@ def release_list(
             ("released_on", "Released"),
             ("components", "Components"),
             ("findings", "Findings"),
+            ("gate", "Release gate"),
         ],
         empty="no releases yet: psirt release add VERSION --product P",
     )

@@ -13,7 +13,7 @@ from psirt.cli import (
 )
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit
-from psirt.services import activities, demo
+from psirt.services import activities, demo, scan_imports
 from psirt.store import audit
 from psirt.store.db import migrate
 
@@ -58,6 +58,9 @@ def demo_command() -> None:
     with store.reader() as s:
         _finding_summary(activities.list_findings(s, product=demo.GATEWAY))
     typer.echo()
+    if outcome.ci is not None:
+        _ci_summary(outcome.ci)
+        typer.echo()
     typer.secho("Test plan: what is due (the 3.2.0 attack surface adds a FHIR API)", bold=True)
     try:
         commands_activities.activities_due(product=demo.GATEWAY, fmt=OutputFormat.TABLE)
@@ -69,7 +72,11 @@ def demo_command() -> None:
         state=None, open_only=False, overdue=False, policy_file=None, fmt=OutputFormat.TABLE
     )
     typer.echo()
-    typer.secho("Release gate of Patient Monitor PM-8 7.5.0 (the out-of-cycle fix)", bold=True)
+    typer.secho(
+        "Release gate of Patient Monitor PM-8 7.5.0 (the out-of-cycle fix); its review also "
+        "covers 7.4.2, registered as fielded without review",
+        bold=True,
+    )
     try:
         commands_release_gate.gate_(
             version="7.5.0",
@@ -78,7 +85,7 @@ def demo_command() -> None:
             fmt=OutputFormat.TABLE,
         )
     except typer.Exit:
-        pass  # the gate is not met until the review is held: that is what the demo shows
+        pass  # the chair signed the minutes, the approvers have not yet: that is the point
     with store.reader() as s:
         report = audit.verify(s)
     typer.echo()
@@ -94,6 +101,8 @@ def demo_command() -> None:
         "psirt scans findings --product 'Clinical Data Gateway' --open",
         "psirt activities due                   # what the test plans require next",
         "psirt release gate 7.5.0 -p 'Patient Monitor PM-8'   # R13a review before release",
+        "psirt -u quinn.qa release sign 7.5.0 -p 'Patient Monitor PM-8' --as-role qa_approver",
+        "psirt release gate 3.2.0 -p 'Clinical Data Gateway'  # blocked by due tests",
         "psirt events list                      # releases newly affected, KEV listings",
         "psirt match SBOM --format json         # stateless matching of any SBOM",
         "psirt audit log                        # who did what, hash-chained",
@@ -101,6 +110,44 @@ def demo_command() -> None:
         typer.echo(f"  {line}")
     typer.echo("  To run them on this database, first:")
     typer.echo(f"    . .venv/bin/activate; export PSIRT_DATABASE_URL='{url}'")
+
+
+def _ci_summary(ci: scan_imports.GateOutcome) -> None:
+    """The CI check of the gateway's 3.2.0 build, a few of the findings that fail it."""
+    imported = ci.imports[0]
+    verdict = "passed" if ci.passed else f"FAILED: {len(ci.blocking)} open finding(s)"
+    typer.secho(
+        f"CI check of the gateway 3.2.0 build 4b7e2a1 (bandit, --fail-on {ci.threshold.value}): "
+        f"{verdict}",
+        bold=True,
+    )
+    typer.echo(
+        f"{imported.results} results, {imported.new} new, {imported.seen_again} seen again: the "
+        "same code as 3.1.0; findings seen again fail the build until someone decides about "
+        "them (the reviewed false positive does not)"
+    )
+    rows = [
+        {
+            "id": f.id,
+            "severity": f.severity,
+            "rule": f.rule_id,
+            "where": activities.location_text(f.location),
+            "since": f.first_seen,
+        }
+        for f in ci.blocking[:3]
+    ]
+    emit(
+        OutputFormat.TABLE,
+        rows,
+        [
+            ("id", "#"),
+            ("severity", "Severity"),
+            ("rule", "Rule"),
+            ("where", "Location"),
+            ("since", "Open since (UTC)"),
+        ],
+        title=f"the first {len(rows)} of {len(ci.blocking)} (psirt scans findings --open)",
+    )
 
 
 def _finding_summary(found: list[activities.FindingView]) -> None:

@@ -2,9 +2,10 @@
 
 ``review`` stores the open-issue review minutes of a release from a TOML or JSON file,
 ``sign`` adds a signature to the current minutes, ``gate`` shows what the gate sees (open
-issues of the product, KEV findings of the release, what the minutes cover and what is missing;
-exit 1 when the gate is not met) and ``approve`` checks the gate and moves the release to
-released or fielded.
+issues of the product, KEV findings of the release, the product's releases registered without
+review, the untriaged findings and activities that block under the policy, what the minutes
+cover and what is missing; exit 1 when the gate is not met) and ``approve`` checks the gate and
+moves the release to released or fielded.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from psirt.domain.records import Role, SignatureMeaning
 from psirt.errors import UsageError
 from psirt.services import issues, policy_store
 from psirt.services import release_gate as gate
-from psirt.services.catalog import ReleaseStatus
+from psirt.services.catalog import ReleaseStatus, WithoutReview
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
 POLICY = typer.Option(
@@ -102,10 +103,21 @@ def sign_(
     _print_review(stored, fmt, "signed")
 
 
+def _without_review_line(w: WithoutReview) -> str:
+    how = "registered" if w.kind == "unreviewed" else "moved past the gate to"
+    head = (f"{how} {w.status} without review (decision {w.decision_id} by {w.decided_by}, "
+            f"{w.decided_at:%Y-%m-%d %H:%M} UTC): ")  # fmt: skip
+    if w.covered_by is None:
+        return head + "the product's next review must cover it"
+    return head + f"covered by the review of {w.covered_by[0]} (approval {w.covered_by[1]})"
+
+
 def _print_report(report: gate.GateReport) -> None:
     review = report.review
     typer.echo(f"release gate of {report.product} {report.release} ({report.status}): "
                + ("met" if report.met else "NOT met"))  # fmt: skip
+    for w in report.without_review:
+        typer.echo(_without_review_line(w))
     if review is None:
         typer.echo("review: none recorded (psirt release review)")
     else:
@@ -141,6 +153,38 @@ def _print_report(report: gate.GateReport) -> None:
         title="KEV-listed vulnerabilities in the release",
         empty="KEV-listed vulnerabilities in the release: none",
     )
+    emit_table(
+        [{**r, "covered": "yes" if r["covered"] else "no"} for r in report.unreviewed_rows()],
+        [
+            ("release", "Release"),
+            ("status", "Status"),
+            ("decision", "Decision"),
+            ("decided_by", "By"),
+            ("open_issues", "Open issues"),
+            ("covered", "Covered"),
+            ("notes", "Notes"),
+        ],
+        title="Releases of the product registered without review (the review lists them)",
+        empty="releases of the product registered without review: none",
+    )
+    if report.untriaged:
+        emit_table(
+            report.untriaged_rows(),
+            [
+                ("finding", "Finding"),
+                ("source", "Kind"),
+                ("severity", "Severity"),
+                ("what", "What"),
+                ("since", "Open since"),
+            ],
+            title="Untriaged findings that block (attach to an issue / dispose)",
+        )
+    if report.due:
+        emit_table(
+            report.due_rows(),
+            [("type", "Activity"), ("status", "Status"), ("release", "Release"), ("reason", "Why")],
+            title="Activities that block",
+        )
     independent = " (not the chair)" if report.approvals_independent else ""
     typer.echo(f"approval by: {', '.join(report.required_approvals)}{independent}")
     for d in report.decisions:
@@ -158,7 +202,9 @@ def gate_(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Show the gate: open issues, KEV findings, coverage and what is missing (exit 1: not met)."""
+    """Show the gate: open issues, KEV findings, releases registered without review, the
+    untriaged findings and activities that block, coverage and what is missing (exit 1: not
+    met)."""
     policy = policy_store.active_policy(policy_file)
     with STATE.store().reader() as s:
         report = gate.gate_report(s, product=product, version=version, policy=policy)

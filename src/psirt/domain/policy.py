@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from psirt.domain.records import IntakeSource, ReleaseVehicle, ReviewAspect, Role, canonical_json
 from psirt.domain.risk import Exploitability, HarmSeverity, RiskMatrix, UncontrolledRule
+from psirt.domain.scan import Severity
 from psirt.domain.ssvc import PublicSafetyImpact, SsvcDecision
 from psirt.errors import InputError
 
@@ -26,6 +27,7 @@ __all__ = [
     "ApprovalKind",
     "ApprovalRule",
     "Policy",
+    "ReleaseGatePolicy",
     "Role",
     "Timers",
     "default_policy",
@@ -87,6 +89,18 @@ class SsvcPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class ReleaseGatePolicy:
+    """What blocks a release at the gate besides the R13a review (``[release_gate]``)."""
+
+    untriaged_sbom_findings: bool  # active SBOM findings not attached to a security issue
+    sbom_findings_at: Severity  # ... at or above this severity
+    unknown_severity_blocks: bool  # ... and those without a severity
+    undispositioned_scan_findings: bool  # open scanner findings without a disposition
+    scan_findings_at: Severity  # ... at or above this severity
+    overdue_activities: bool  # activities overdue for the product or due for the release
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     external_sources: tuple[str, ...]
     timers: Timers
@@ -100,6 +114,7 @@ class Policy:
     uncontrolled_requires_customer_audience: bool
     approvals: Mapping[ApprovalKind, ApprovalRule]
     people: Mapping[str, tuple[Role, ...]]
+    release_gate: ReleaseGatePolicy
     document: Mapping[str, Any]  # the merged TOML document
     digest: str  # sha256 of its canonical JSON
 
@@ -327,6 +342,14 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
         ),
         approvals=MappingProxyType(approvals),
         people=MappingProxyType(people),
+        release_gate=ReleaseGatePolicy(
+            untriaged_sbom_findings=r.bool_("release_gate.untriaged_sbom_findings"),
+            sbom_findings_at=r.enum("release_gate.sbom_findings_at", Severity),
+            unknown_severity_blocks=r.bool_("release_gate.unknown_severity_blocks"),
+            undispositioned_scan_findings=r.bool_("release_gate.undispositioned_scan_findings"),
+            scan_findings_at=r.enum("release_gate.scan_findings_at", Severity),
+            overdue_activities=r.bool_("release_gate.overdue_activities"),
+        ),
         document=MappingProxyType(doc),
         digest=hashlib.sha256(canonical_json(doc)).hexdigest(),
     )

@@ -7,6 +7,14 @@ must appear in it) and give, for every KEV-listed vulnerability present in the r
 documented assessment that it is not applicable or is mitigated (``G_kev_release``, FDA
 premarket guidance 2025 §V.A.2). The people the policy names sign the minutes.
 
+Besides the minutes, the policy's ``[release_gate]`` settings decide what else blocks
+(:func:`blocking_findings`, :func:`blocking_activities`): findings of the release at or above a
+severity that nobody triaged (SBOM findings not attached to a security issue, scanner findings
+without a disposition) and activities overdue for the product or due for the release. A release
+of the product registered as released or fielded without a release-gate review
+(:class:`UnreviewedRelease`) must be covered by the product's next review: the minutes list it
+and its open issues (:class:`UnreviewedReleaseReview`).
+
 ``ReleaseGateReview`` is a lifecycle ``Record``: its canonical JSON is what a ``Signature``
 digests, and the signatures it carries are left out of that digest, so they can be collected
 after the minutes are written. ``evaluate_gate`` lists every missing item; ``check_gate``
@@ -23,7 +31,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from psirt.domain.issue import State
-from psirt.domain.policy import ApprovalRule, Policy
+from psirt.domain.policy import ApprovalRule, Policy, ReleaseGatePolicy
 from psirt.domain.records import (
     Record,
     Role,
@@ -32,12 +40,15 @@ from psirt.domain.records import (
     VexJustification,
     sha256_of,
 )
+from psirt.domain.scan import Severity
 from psirt.errors import GateNotMet, InputError
 
 __all__ = [
     "DEFAULT_APPROVAL",
     "GATE",
     "Attendee",
+    "DueActivity",
+    "GateFinding",
     "IssueDecision",
     "IssueReview",
     "KevAssessment",
@@ -45,7 +56,11 @@ __all__ = [
     "KevFinding",
     "OpenIssue",
     "ReleaseGateReview",
+    "UnreviewedRelease",
+    "UnreviewedReleaseReview",
     "approval_rule",
+    "blocking_activities",
+    "blocking_findings",
     "check_gate",
     "evaluate_gate",
 ]
@@ -140,6 +155,26 @@ class KevAssessment(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class UnreviewedReleaseReview(Record):
+    """A release of the product that was registered as released or fielded without a
+    release-gate review, reviewed now: the open issues it has (every one of them listed) and
+    what the review found."""
+
+    KIND: ClassVar[str] = "R13a_unreviewed_release"
+    release: str
+    notes: str
+    issues: tuple[str, ...] = ()
+
+    def missing(self, release: UnreviewedRelease) -> list[str]:
+        label = f"R13a entry for release {self.release} registered without review"
+        out = [] if self.notes.strip() else [f"{label}: notes"]
+        listed = set(self.issues)
+        out.extend(f"{label}: issue {i} not listed" for i in release.open_issues
+                   if i not in listed)  # fmt: skip
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class ReleaseGateReview(Record):
     """R13a: the minutes of the open-issue review held before a product release is approved."""
 
@@ -153,6 +188,8 @@ class ReleaseGateReview(Record):
     issues: tuple[IssueReview, ...] = ()
     kev: tuple[KevAssessment, ...] = ()
     signatures: tuple[Signature, ...] = ()  # not part of what is signed
+    # releases of the product registered without review that these minutes cover
+    unreviewed_releases: tuple[UnreviewedReleaseReview, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("product", "release", "chair"):
@@ -174,11 +211,22 @@ class ReleaseGateReview(Record):
                 raise InputError(self.KIND, f"kev[{i}].vulnerability_id",
                                  f"{kev.vulnerability_id} is assessed twice")  # fmt: skip
             keys.add(key)
+        versions: set[str] = set()
+        for i, covered in enumerate(self.unreviewed_releases):
+            _need_text(covered.release, self.KIND, f"unreviewed_releases[{i}].release")
+            if covered.release in versions:
+                raise InputError(self.KIND, f"unreviewed_releases[{i}].release",
+                                 f"release {covered.release} appears twice")  # fmt: skip
+            versions.add(covered.release)
 
     def content(self) -> dict[str, Any]:
-        """The signed part: every field but the signatures."""
+        """The signed part: every field but the signatures (and no ``unreviewed_releases``
+        when there are none, so minutes written before that field existed keep their
+        digest)."""
         body = self.to_dict()
         del body["signatures"]
+        if not body["unreviewed_releases"]:
+            del body["unreviewed_releases"]
         return body
 
     def digest(self) -> str:
@@ -192,6 +240,9 @@ class ReleaseGateReview(Record):
     def entry(self, issue_id: str) -> IssueReview | None:
         return next((e for e in self.issues if e.issue_id == issue_id), None)
 
+    def release_entry(self, version: str) -> UnreviewedReleaseReview | None:
+        return next((e for e in self.unreviewed_releases if e.release == version), None)
+
 
 @dataclass(frozen=True, slots=True)
 class OpenIssue:
@@ -201,6 +252,66 @@ class OpenIssue:
     state: State
     title: str = ""
     releases: tuple[str, ...] = ()  # the product's releases it names, "version: status"
+    versions: tuple[str, ...] = ()  # the product's releases it concerns: named or linked
+
+
+@dataclass(frozen=True, slots=True)
+class UnreviewedRelease:
+    """A release of the product registered as released or fielded without a release-gate
+    review (``kind`` "unreviewed": registered so; "override": moved there past the gate), not
+    yet covered by an approved review of the product."""
+
+    release: str
+    status: str
+    decision_id: str
+    kind: str
+    decided_by: str
+    decided_at: dt.datetime
+    open_issues: tuple[str, ...] = ()  # its security issues that are not closed
+
+    @property
+    def label(self) -> str:
+        how = "moved to" if self.kind == "override" else "registered"
+        day = self.decided_at.date().isoformat()
+        return (f"release {self.release} {how} {self.status} without review (decision "
+                f"{self.decision_id} by {self.decided_by}, {day})")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class GateFinding:
+    """A finding of the release that nobody triaged: an active SBOM finding not attached to a
+    security issue (``source`` "sbom"), or an open scanner finding without a disposition
+    ("scan"). ``severity`` is None when the advisory gives none."""
+
+    source: str
+    finding_id: str
+    severity: Severity | None
+    what: str  # "CVE-2024-3094 in xz@5.6.0", "B602 at src/app.py:12"
+    since: dt.datetime
+
+    @property
+    def label(self) -> str:
+        kind = "SBOM finding" if self.source == "sbom" else "scanner finding"
+        todo = ("attach it to a security issue" if self.source == "sbom"
+                else "dispose of it (psirt scans dispose)")  # fmt: skip
+        return (f"untriaged {kind} {self.finding_id} "
+                f"({self.severity.value if self.severity else 'no severity'}): {self.what}, "
+                f"open since {self.since.date().isoformat()}: {todo}")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DueActivity:
+    """An activity of the product's test plan that is due or overdue (see
+    ``psirt.domain.activity.evaluate_due``)."""
+
+    type: str
+    status: str  # due | overdue
+    release: str | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.type} {self.status}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +389,55 @@ def _kev_items(review: ReleaseGateReview, kev_findings: Sequence[KevFinding]) ->
     return out
 
 
+def blocking_findings(
+    findings: Sequence[GateFinding], policy: ReleaseGatePolicy
+) -> list[GateFinding]:
+    """The untriaged findings the policy lets block the gate: SBOM findings at or above
+    ``sbom_findings_at`` (and without a severity when ``unknown_severity_blocks``), scanner
+    findings at or above ``scan_findings_at``; each kind only when its switch is on."""
+    out = []
+    for f in findings:
+        if f.source == "sbom":
+            if not policy.untriaged_sbom_findings:
+                continue
+            if f.severity is None:
+                blocks = policy.unknown_severity_blocks
+            else:
+                blocks = f.severity.rank >= policy.sbom_findings_at.rank
+        else:
+            blocks = (policy.undispositioned_scan_findings and f.severity is not None
+                      and f.severity.rank >= policy.scan_findings_at.rank)  # fmt: skip
+        if blocks:
+            out.append(f)
+    return out
+
+
+def blocking_activities(
+    items: Sequence[DueActivity], release: str, policy: ReleaseGatePolicy
+) -> list[DueActivity]:
+    """Activities that block the gate of ``release`` when ``overdue_activities`` is on: every
+    overdue one of the product, and those due for ``release`` itself (they are overdue the
+    moment it ships)."""
+    if not policy.overdue_activities:
+        return []
+    return [i for i in items if i.status == "overdue" or i.release == release]
+
+
+def _unreviewed_items(
+    review: ReleaseGateReview | None, unreviewed: Sequence[UnreviewedRelease]
+) -> list[str]:
+    out = []
+    for release in unreviewed:
+        entry = review.release_entry(release.release) if review is not None else None
+        if entry is None:
+            issues = f"; its open issues: {', '.join(release.open_issues)}" if (
+                release.open_issues) else ""  # fmt: skip
+            out.append(f"R13a entry for {release.label}{issues}")
+            continue
+        out.extend(entry.missing(release))
+    return out
+
+
 def _signature_items(review: ReleaseGateReview, policy: Policy) -> list[str]:
     out = []
     rule = approval_rule(policy)
@@ -317,23 +477,34 @@ def evaluate_gate(
     open_issues: Sequence[OpenIssue],
     kev_findings: Sequence[KevFinding],
     policy: Policy,
+    *,
+    unreviewed: Sequence[UnreviewedRelease] = (),
+    untriaged: Sequence[GateFinding] = (),
+    due: Sequence[DueActivity] = (),
 ) -> list[str]:
     """Every item missing for approving the release (empty when the gate is met).
 
     G_release_gate: the minutes, their attendees and sign-off, and an entry for every open
     issue of the product whose state is the issue's current state. G_kev_release: an assessment
     (not applicable or mitigated, with a rationale and a reference) for every KEV finding.
+    ``unreviewed``: releases of the product registered without review that the minutes must
+    cover, each with its open issues. ``untriaged`` and ``due``: the findings and activities
+    that block (see :func:`blocking_findings` and :func:`blocking_activities`); no minutes
+    make up for them.
     """
+    blockers = [f.label for f in untriaged] + [a.label for a in due]
     if review is None:
         missing = ["R13a release-gate review"]
         missing += [f"R13a entry for issue {i.issue_id} ({i.state.value})" for i in open_issues]
         missing += [f"KEV {f.label}: not_applicable or mitigated assessment" for f in kev_findings]
-        return missing
+        missing += _unreviewed_items(None, unreviewed)
+        return missing + blockers
     missing = _minutes_items(review, policy)
     missing += _coverage_items(review, open_issues)
     missing += _kev_items(review, kev_findings)
+    missing += _unreviewed_items(review, unreviewed)
     missing += _signature_items(review, policy)
-    return list(dict.fromkeys(missing))
+    return list(dict.fromkeys(missing + blockers))
 
 
 def check_gate(
@@ -341,8 +512,13 @@ def check_gate(
     open_issues: Sequence[OpenIssue],
     kev_findings: Sequence[KevFinding],
     policy: Policy,
+    *,
+    unreviewed: Sequence[UnreviewedRelease] = (),
+    untriaged: Sequence[GateFinding] = (),
+    due: Sequence[DueActivity] = (),
 ) -> None:
     """Raise ``GateNotMet("release approval", missing)`` unless the gate is met."""
-    missing = evaluate_gate(review, open_issues, kev_findings, policy)
+    missing = evaluate_gate(review, open_issues, kev_findings, policy, unreviewed=unreviewed,
+                            untriaged=untriaged, due=due)  # fmt: skip
     if missing:
         raise GateNotMet(GATE, missing)

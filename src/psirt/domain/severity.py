@@ -7,6 +7,8 @@ from functools import lru_cache
 from cvss import CVSS2, CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 
+from psirt.domain.scan import Severity
+
 
 @lru_cache(maxsize=4096)
 def cvss_score(vector: str) -> tuple[float, str] | None:
@@ -35,3 +37,50 @@ def severity_label(value: str | None) -> str | None:
     if scored is None:
         return value
     return f"{scored[0]:.1f} {scored[1]}"
+
+
+# Advisory databases' own labels (GHSA, OSV database_specific, Ubuntu, Debian, Red Hat) and
+# CVSS ratings on psirt's one severity scale.
+_LABELS = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "important": Severity.HIGH,
+    "moderate": Severity.MEDIUM,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "negligible": Severity.INFO,
+    "unimportant": Severity.INFO,
+    "none": Severity.INFO,
+    "info": Severity.INFO,
+    "informational": Severity.INFO,
+}
+
+
+def _of_score(score: float) -> Severity:
+    """CVSS v3/v4 qualitative rating of a base score (NONE is info)."""
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    return Severity.LOW if score > 0 else Severity.INFO
+
+
+def severity_level(value: str | None) -> Severity | None:
+    """A finding's severity (CVSS vector, base score or database label) on psirt's scale;
+    None when there is none or it is not one of those."""
+    if not value or not value.strip():
+        return None
+    scored = cvss_score(value)
+    if scored is not None:
+        return _of_score(scored[0])
+    text = value.strip().lower()
+    found = _LABELS.get(text)
+    if found is not None:
+        return found
+    try:
+        score = float(text)
+    except ValueError:
+        return None
+    return _of_score(score) if 0.0 <= score <= 10.0 else None

@@ -448,6 +448,29 @@ class FindingView:
         return self.gone_activity is None and self.disposition is None and not self.suppressed
 
 
+def location_text(location: dict[str, Any] | None) -> str:
+    """Where a scanner finding is, in one line: ``path:line``, ``GET url [param]``,
+    ``purl@version``."""
+    if not location:
+        return ""
+    match location.get("type"):
+        case "code":
+            line = location.get("start_line")
+            return f"{location.get('path', '')}:{line}" if line else str(location.get("path", ""))
+        case "web":
+            method = location.get("method")
+            param = location.get("parameter")
+            head = f"{method} " if method else ""
+            tail = f" [{param}]" if param else ""
+            return f"{head}{location.get('url', '')}{tail}"
+        case "package":
+            version = location.get("version")
+            name = str(location.get("purl") or location.get("name", ""))
+            return f"{name}@{version}" if version and "@" not in name else name
+        case _:
+            return ""
+
+
 def _current_dispositions(
     session: Session, ids: Sequence[int | None]
 ) -> dict[int, FindingDisposition]:

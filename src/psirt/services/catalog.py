@@ -1,4 +1,11 @@
-"""Products and releases."""
+"""Products and releases, and the release-gate decisions that change a release's status.
+
+A release registered as released or fielded (``add_release``) gets an ``unreviewed`` decision:
+it shipped without a release-gate review, and the product's next review must cover it (see
+``psirt.services.release_gate``). So does a release moved there past the gate with a
+justification (``override``). An approval of any release of the product lists the decisions it
+covered (``covered["unreviewed"]``).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +38,26 @@ class ProductView:
     releases: tuple[str, ...]
 
 
+# Decisions that put a release on the market without an approved release-gate review.
+WITHOUT_REVIEW = ("unreviewed", "override")
+
+
+@dataclass(frozen=True, slots=True)
+class WithoutReview:
+    """A release put on the market without a release-gate review, and the approval of the
+    product that covered it since (None while the product's next review has yet to)."""
+
+    release_id: int
+    version: str
+    decision_id: int
+    kind: str  # unreviewed | override
+    status: str
+    decided_by: str
+    decided_at: dt.datetime
+    justification: str
+    covered_by: tuple[str, int] | None  # (release version, approval decision id)
+
+
 @dataclass(frozen=True, slots=True)
 class ReleaseView:
     id: int
@@ -40,6 +67,7 @@ class ReleaseView:
     released_on: dt.date | None
     components: int
     findings: int
+    gate: str  # approved | registered without review [; covered by the review of V] | ""
 
 
 def get_product(session: Session, name: str) -> m.Product:
@@ -101,6 +129,20 @@ def add_release(
     session.add(release)
     session.flush()
     audit.record_change(session, actor=actor, action="release.add", obj=release)
+    if status in RELEASED_STATUSES:
+        decision = ReleaseGateDecisionRow(
+            release_id=release.id,
+            kind="unreviewed",
+            status=str(status),
+            justification=f"registered as {status} without a release-gate review; the "
+            "product's next review must cover it",
+            decided_by=actor,
+        )
+        session.add(decision)
+        session.flush()
+        audit.record_change(session, actor=actor, action="release_gate.unreviewed",
+                            obj=decision, detail={"release": f"{prod.name}@{version}",
+                                                  "status": str(status)})  # fmt: skip
     return release
 
 
@@ -200,6 +242,55 @@ def list_products(session: Session) -> list[ProductView]:
     ]
 
 
+def without_review(session: Session, product_id: int | None = None) -> list[WithoutReview]:
+    """The releases of a product (or of every product) put on the market without a
+    release-gate review, oldest first, each with the approval that covered it (if any)."""
+    q = (
+        select(ReleaseGateDecisionRow, m.Release.version)
+        .join(m.Release, ReleaseGateDecisionRow.release_id == m.Release.id)
+        .order_by(ReleaseGateDecisionRow.id)
+    )
+    if product_id is not None:
+        q = q.where(m.Release.product_id == product_id)
+    rows = session.execute(q).all()
+    covered: dict[int, tuple[str, int]] = {}
+    for d, version in rows:
+        if d.kind == "approval":
+            for item in (d.covered or {}).get("unreviewed", ()):
+                covered.setdefault(int(item["decision"]), (version, d.id))
+    return [
+        WithoutReview(
+            d.release_id,
+            version,
+            d.id,
+            d.kind,
+            d.status,
+            d.decided_by,
+            d.decided_at,
+            d.justification,
+            covered.get(d.id),
+        )  # fmt: skip
+        for d, version in rows
+        if d.kind in WITHOUT_REVIEW
+    ]
+
+
+def _gate_labels(session: Session) -> dict[int, str]:
+    """Release id -> what its gate record says (release listing)."""
+    approved = session.scalars(
+        select(ReleaseGateDecisionRow.release_id).where(ReleaseGateDecisionRow.kind == "approval")
+    )
+    out = dict.fromkeys(approved, "approved")
+    for w in without_review(session):
+        text = "registered without review" if w.kind == "unreviewed" else "gate overridden"
+        if w.covered_by is not None:
+            text += f"; covered by the review of {w.covered_by[0]}"
+        else:
+            text += "; not yet covered by a review"
+        out[w.release_id] = text
+    return out
+
+
 def list_releases(session: Session, product: str | None = None) -> list[ReleaseView]:
     from sqlalchemy import func
 
@@ -220,6 +311,7 @@ def list_releases(session: Session, product: str | None = None) -> list[ReleaseV
     q = select(m.Release, m.Product.name).join(m.Product).order_by(m.Product.name, m.Release.id)
     if product is not None:
         q = q.where(m.Product.id == get_product(session, product).id)
+    gates = _gate_labels(session)
     return [
         ReleaseView(
             r.id,
@@ -229,6 +321,7 @@ def list_releases(session: Session, product: str | None = None) -> list[ReleaseV
             r.released_on,
             int(comp_counts.get(r.id, 0)),
             int(finding_counts.get(r.id, 0)),
+            gates.get(r.id, ""),
         )
         for r, pname in session.execute(q).all()
     ]

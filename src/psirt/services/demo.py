@@ -1,4 +1,11 @@
-"""Load the bundled demo portfolio and run the monitoring job on it."""
+"""Load the bundled demo portfolio and run the monitoring job on it.
+
+Besides the SBOMs and feeds: the gateway's test plan, attack surfaces, a SAST and a DAST run of
+3.1.0 with a reviewed finding, and a CI check of a 3.2.0 build with the same code (its findings
+are seen again, still open, and fail the check); the patient monitor's libwebp issue walked to
+REMEDIATION; and the R13a minutes of the patient monitor's 7.5.0, signed by the chair, that
+cover 7.4.2 (registered as fielded without a release-gate review).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,20 @@ from sqlalchemy.orm import Session
 
 from psirt.demo import FEEDS, MANUFACTURER, PORTFOLIO, data_dir
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
+from psirt.domain.records import Role, SignatureMeaning
+from psirt.domain.scan import Severity
 from psirt.ingest.sbom import read_sbom_file
-from psirt.services import activities, catalog, feeds, issues, monitoring, sboms, scan_imports
+from psirt.services import (
+    activities,
+    catalog,
+    feeds,
+    issues,
+    monitoring,
+    policy_store,
+    release_gate,
+    sboms,
+    scan_imports,
+)
 from psirt.services.catalog import ReleaseStatus
 from psirt.store import models as m
 from psirt.store.models_activities import Activity, ScanIdentity
@@ -29,6 +48,8 @@ class DemoOutcome:
     notes: list[str] = field(default_factory=list)
     activities: int = 0
     issue_id: int | None = None
+    ci: scan_imports.GateOutcome | None = None  # the CI check of the first load
+    review_seq: int | None = None  # the 7.5.0 minutes the first load recorded
 
 
 def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
@@ -75,13 +96,38 @@ def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
     summary = feeds.import_feeds(session, [root / f for f in FEEDS], actor=actor)
     out.feed_summary = summary
     out.rematch = monitoring.after_feed_import(session, summary, actor=actor)
-    out.activities = _proactive_testing(session, actor=actor)
+    out.activities, out.ci = _proactive_testing(session, actor=actor)
     out.issue_id = issues.demo_walkthrough(session, actor=actor).issue_id
+    out.review_seq = _release_gate_review(session, actor=actor)
     return out
 
 
-def _proactive_testing(session: Session, *, actor: str) -> int:
-    """The gateway's test plan, attack surfaces, a SAST and a DAST run, a reviewed finding."""
+MONITOR = "Patient Monitor PM-8"
+REVIEW_FILE = "patient-monitor-7.5.0-review.toml"
+CHAIR = issues.Signer("dana.design", Role.DESIGN_AUTHORITY, SignatureMeaning.AUTHORED)
+
+
+def _release_gate_review(session: Session, *, actor: str) -> int | None:
+    """The R13a minutes of the monitor's 7.5.0, signed by the chair; they list 7.4.2, which
+    was registered as fielded without review, and its open issue. The approvers have yet to
+    sign. Returns the minutes' version when this call recorded them."""
+    if release_gate.current_review(session, MONITOR, "7.5.0") is not None:
+        return None
+    data, minutes = release_gate.read_review_file(
+        data_dir() / "reviews" / REVIEW_FILE, product=MONITOR, version="7.5.0"
+    )
+    stored = release_gate.record_review(
+        session, actor=actor, product=MONITOR, version="7.5.0", review=minutes,
+        policy=policy_store.active_policy(), sign=CHAIR, file_name=REVIEW_FILE, data=data,
+    )  # fmt: skip
+    return stored.seq
+
+
+def _proactive_testing(
+    session: Session, *, actor: str
+) -> tuple[int, scan_imports.GateOutcome | None]:
+    """The gateway's test plan, attack surfaces, a SAST and a DAST run, a reviewed finding and
+    a CI check of a 3.2.0 build (once: the activities recorded and the check's outcome)."""
     root = data_dir()
     gateway = catalog.get_product(session, GATEWAY)
     if activities.current_plan(session, GATEWAY) is None:
@@ -114,7 +160,7 @@ def _proactive_testing(session: Session, *, actor: str) -> int:
         .limit(1)
     )
     if done is not None:
-        return 0
+        return 0, None
     now = dt.datetime.now(dt.UTC)
     runs = (
         (
@@ -170,4 +216,17 @@ def _proactive_testing(session: Session, *, actor: str) -> int:
                 "control; reviewed in code review CR-2291",
             ),
         )
-    return len(runs)
+    # The pipeline of the 3.2.0 build checks the same code: every finding is seen again, and
+    # the open ones at or above medium fail the build until someone decides about them.
+    data, result = scan_imports.read_scan_file(root / "scans" / "gateway-3.1.0-bandit.json")
+    ci = scan_imports.ci_check(
+        session,
+        actor=actor,
+        product=GATEWAY,
+        version="3.2.0",
+        reports=[("gateway-3.2.0-bandit.json", data, result)],
+        threshold=Severity.MEDIUM,
+        build="4b7e2a1",
+        performer="build pipeline",
+    )
+    return len(runs) + len(ci.imports), ci

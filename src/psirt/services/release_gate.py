@@ -4,9 +4,15 @@ A product's open issues are the security issues that are not closed (CLOSED,
 CLOSED_NOT_AFFECTED, CLOSED_DUPLICATE) and that name one of the product's releases in their
 release matrix (intake, analysis, release records) or are linked to a finding in one of them.
 A release's KEV findings are its active findings whose advisory id, aliases or related ids the
-KEV catalog lists. Reviews are append-only rows (the newest is current; a signature added later
-is a new row with the same minutes); an approval names the review and what it covered. Every
-row goes into the audit chain. The caller's unit of work makes each call one transaction.
+KEV catalog lists. What else blocks follows the policy's ``[release_gate]`` settings: untriaged
+findings of the release (active SBOM findings not attached to an issue, open scanner findings
+reported by an activity of the release without a disposition) and activities overdue for the
+product or due for the release (``psirt.services.activities.due``). Releases of the product
+registered as released or fielded without a review (``psirt.services.catalog.without_review``)
+must be listed, with their open issues, by the product's next review; its approval records the
+decisions it covered. Reviews are append-only rows (the newest is current; a signature added
+later is a new row with the same minutes); an approval names the review and what it covered.
+Every row goes into the audit chain. The caller's unit of work makes each call one transaction.
 """
 
 from __future__ import annotations
@@ -27,12 +33,19 @@ from psirt.domain.policy import Policy
 from psirt.domain.records import AffectedRelease, Analysis, ReleaseAdvisory, Signature
 from psirt.domain.release_gate import (
     GATE,
+    DueActivity,
+    GateFinding,
     KevFinding,
     OpenIssue,
     ReleaseGateReview,
+    UnreviewedRelease,
     approval_rule,
+    blocking_activities,
+    blocking_findings,
     evaluate_gate,
 )
+from psirt.domain.scan import Severity
+from psirt.domain.severity import severity_level
 from psirt.errors import (
     Conflict,
     GateNotMet,
@@ -42,10 +55,11 @@ from psirt.errors import (
     UsageError,
 )
 from psirt.matching.knowledge import kev_listed
-from psirt.services import catalog, issues, policy_store
-from psirt.services.catalog import RELEASED_STATUSES, ReleaseStatus
+from psirt.services import activities, catalog, issues, policy_store
+from psirt.services.catalog import RELEASED_STATUSES, ReleaseStatus, WithoutReview
 from psirt.store import audit
 from psirt.store import models as m
+from psirt.store.models_activities import Activity, ScanResultRow
 from psirt.store.models_release_gate import ReleaseGateDecisionRow, ReleaseGateReviewRow
 
 MAX_REVIEW_FILE_BYTES = 2_000_000
@@ -54,15 +68,23 @@ MAX_REVIEW_FILE_BYTES = 2_000_000
 # --------------------------------------------------------------------------- review files
 
 
+def _as_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _issue_ids_as_text(data: dict[str, Any]) -> None:
     """TOML and JSON writers give issue numbers as integers; the record holds text."""
     for table in ("issues", "kev"):
         entries = data.get(table)
         if isinstance(entries, list):
             for entry in entries:
-                value = entry.get("issue_id") if isinstance(entry, dict) else None
-                if isinstance(value, int) and not isinstance(value, bool):
-                    entry["issue_id"] = str(value)
+                if isinstance(entry, dict) and "issue_id" in entry:
+                    entry["issue_id"] = _as_text(entry["issue_id"])
+    entries = data.get("unreviewed_releases")
+    if isinstance(entries, list):
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("issues"), list):
+                entry["issues"] = [_as_text(v) for v in entry["issues"]]
 
 
 def parse_review(data: bytes, *, source: str, product: str, version: str) -> ReleaseGateReview:
@@ -108,13 +130,15 @@ def _named_releases(issue: SecurityIssue) -> list[AffectedRelease]:
 def open_issues(session: Session, product: str, policy: Policy) -> list[OpenIssue]:
     """The product's security issues that are not closed, in issue order."""
     prod = catalog.get_product(session, product)
-    linked = set(
-        session.scalars(
-            select(m.Finding.issue_id)
-            .join(m.Release, m.Finding.release_id == m.Release.id)
-            .where(m.Release.product_id == prod.id, m.Finding.issue_id.is_not(None))
-        )
-    )
+    linked: dict[int, list[str]] = {}
+    for issue_id, version in session.execute(
+        select(m.Finding.issue_id, m.Release.version)
+        .join(m.Release, m.Finding.release_id == m.Release.id)
+        .where(m.Release.product_id == prod.id, m.Finding.issue_id.is_not(None))
+        .order_by(m.Release.id)
+    ):
+        if issue_id is not None:
+            linked.setdefault(issue_id, []).append(version)
     rows = session.scalars(
         select(m.SecurityIssue)
         .where(m.SecurityIssue.state.not_in([s.value for s in TERMINAL]))
@@ -133,8 +157,80 @@ def open_issues(session: Session, product: str, policy: Policy) -> list[OpenIssu
             f"{v}: {matrix[f'{prod.name}@{v}'].value}" if f"{prod.name}@{v}" in matrix else v
             for v in versions
         )
-        out.append(OpenIssue(str(row.id), issue.state, row.title, statuses))
+        concerned = tuple(dict.fromkeys([*versions, *linked.get(row.id, ())]))
+        out.append(OpenIssue(str(row.id), issue.state, row.title, statuses, concerned))
     return out
+
+
+def unreviewed_releases(
+    session: Session, product: str, version: str, open_now: Sequence[OpenIssue]
+) -> list[UnreviewedRelease]:
+    """Releases of the product other than ``version`` put on the market without a
+    release-gate review and not yet covered by an approved review, with their open issues."""
+    prod = catalog.get_product(session, product)
+    return [
+        UnreviewedRelease(
+            w.version,
+            w.status,
+            str(w.decision_id),
+            w.kind,
+            w.decided_by,
+            w.decided_at,
+            tuple(i.issue_id for i in open_now if w.version in i.versions),
+        )  # fmt: skip
+        for w in catalog.without_review(session, prod.id)
+        if w.covered_by is None and w.version != version
+    ]
+
+
+def untriaged_findings(session: Session, product: str, version: str) -> list[GateFinding]:
+    """Every untriaged finding of the release, whatever its severity: active SBOM findings not
+    attached to a security issue, and open scanner findings (not gone, not suppressed, without
+    a disposition) that an activity of the release reported."""
+    release = catalog.get_release(session, product, version)
+    out = [
+        GateFinding(
+            "sbom",
+            str(f.id),
+            severity_level(f.severity),
+            f"{f.advisory_id} in {c.name}@{c.version}"
+            if c.version
+            else f"{f.advisory_id} in {c.name}",
+            f.first_seen,
+        )  # fmt: skip
+        for f, c in session.execute(
+            select(m.Finding, m.Component)
+            .join(m.Component, m.Finding.component_id == m.Component.id)
+            .where(
+                m.Finding.release_id == release.id,
+                m.Finding.status == "active",
+                m.Finding.issue_id.is_(None),
+            )
+            .order_by(m.Finding.id)
+        ).all()
+    ]
+    of_release = set(
+        session.scalars(
+            select(ScanResultRow.identity_id)
+            .join(Activity, ScanResultRow.activity_id == Activity.id)
+            .where(Activity.release_id == release.id)
+        )
+    )
+    for f in activities.list_findings(session, product=product, open_only=True):
+        if f.id in of_release:
+            where = activities.location_text(f.location)
+            out.append(GateFinding("scan", str(f.id), Severity(f.severity),
+                                   f"{f.rule_id} at {where}" if where else f.rule_id,
+                                   f.first_seen))  # fmt: skip
+    return out
+
+
+def due_activities(session: Session, product: str) -> list[DueActivity]:
+    """What the product's test plan and attack surfaces make due or overdue now."""
+    return [
+        DueActivity(d.type, d.status, d.release, d.reason)
+        for d in activities.due(session, product=product)
+    ]
 
 
 def kev_findings(session: Session, product: str, version: str) -> list[KevFinding]:
@@ -342,8 +438,9 @@ class DecisionView:
 
 @dataclass(frozen=True, slots=True)
 class GateReport:
-    """What the gate of one release sees now: open issues, KEV findings, the current review,
-    what it covers, and every missing item."""
+    """What the gate of one release sees now: open issues, KEV findings, the product's other
+    releases registered without review, the untriaged findings and activities that block, the
+    current review, what it covers, and every missing item."""
 
     product: str
     release: str
@@ -356,6 +453,59 @@ class GateReport:
     approvals_independent: bool
     decisions: tuple[DecisionView, ...]
     policy_digest: str
+    unreviewed: tuple[UnreviewedRelease, ...] = ()
+    untriaged: tuple[GateFinding, ...] = ()  # those that block under the policy
+    due: tuple[DueActivity, ...] = ()  # those that block under the policy
+    without_review: tuple[WithoutReview, ...] = ()  # this release put on the market so
+
+    def unreviewed_rows(self) -> list[dict[str, Any]]:
+        review = self.review.review if self.review else None
+        rows = []
+        for u in self.unreviewed:
+            entry = review.release_entry(u.release) if review else None
+            rows.append({
+                "release": u.release,
+                "status": u.status,
+                "kind": u.kind,
+                "decision": u.decision_id,
+                "decided_by": u.decided_by,
+                "decided_at": u.decided_at,
+                "open_issues": list(u.open_issues),
+                "covered": entry is not None and not entry.missing(u),
+                "listed_issues": list(entry.issues) if entry else None,
+                "notes": entry.notes if entry else None,
+            })  # fmt: skip
+        return rows
+
+    def untriaged_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "source": f.source,
+                "finding": f.finding_id,
+                "severity": f.severity.value if f.severity else None,
+                "what": f.what,
+                "since": f.since,
+            }
+            for f in self.untriaged
+        ]
+
+    def due_rows(self) -> list[dict[str, Any]]:
+        return [dataclasses.asdict(d) for d in self.due]
+
+    def without_review_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "decision": w.decision_id,
+                "kind": w.kind,
+                "status": w.status,
+                "decided_by": w.decided_by,
+                "decided_at": w.decided_at,
+                "covered_by": None
+                if w.covered_by is None
+                else {"release": w.covered_by[0], "approval": w.covered_by[1]},
+            }
+            for w in self.without_review
+        ]
 
     @property
     def met(self) -> bool:
@@ -432,6 +582,10 @@ class GateReport:
             },
             "open_issues": self.issue_rows(),
             "kev_findings": self.kev_rows(),
+            "registered_without_review": self.without_review_rows(),
+            "unreviewed_releases": self.unreviewed_rows(),
+            "untriaged_findings": self.untriaged_rows(),
+            "due_activities": self.due_rows(),
             "decisions": [
                 {**dataclasses.asdict(d), "decided_at": d.decided_at.isoformat()}
                 for d in self.decisions
@@ -468,8 +622,15 @@ def gate_report(session: Session, *, product: str, version: str, policy: Policy)
     review = current_review(session, product, version)
     open_now = open_issues(session, product, policy)
     kev_now = kev_findings(session, product, version)
-    missing = evaluate_gate(review.review if review else None, open_now, kev_now, policy)
+    unreviewed = unreviewed_releases(session, product, version, open_now)
+    untriaged = blocking_findings(untriaged_findings(session, product, version),
+                                  policy.release_gate)  # fmt: skip
+    due = blocking_activities(due_activities(session, product), version, policy.release_gate)
+    missing = evaluate_gate(review.review if review else None, open_now, kev_now, policy,
+                            unreviewed=unreviewed, untriaged=untriaged, due=due)  # fmt: skip
     rule = approval_rule(policy)
+    own = [w for w in catalog.without_review(session, release.product_id)
+           if w.release_id == release.id]  # fmt: skip
     return GateReport(
         product=product,
         release=version,
@@ -483,6 +644,10 @@ def gate_report(session: Session, *, product: str, version: str, policy: Policy)
         approvals_independent=rule.distinct_from_author,
         decisions=tuple(_decisions(session, release.id)),
         policy_digest=policy.digest,
+        unreviewed=tuple(unreviewed),
+        untriaged=tuple(untriaged),
+        due=tuple(due),
+        without_review=tuple(own),
     )  # fmt: skip
 
 
@@ -515,6 +680,21 @@ def approve_release(
             for f in report.kev_findings
         ],
         "signatures": [s.to_dict() for s in report.review.review.signatures],
+        # the product's releases put on the market without review that this review covered,
+        # this release's own such decision included
+        "unreviewed": [
+            {"decision": int(u.decision_id), "release": u.release, "issues": list(u.open_issues)}
+            for u in report.unreviewed
+        ]
+        + [
+            {
+                "decision": w.decision_id,
+                "release": version,
+                "issues": [i.issue_id for i in report.open_issues if version in i.versions],
+            }
+            for w in report.without_review
+            if w.covered_by is None
+        ],  # fmt: skip
     }
     decision = ReleaseGateDecisionRow(
         release_id=release.id,

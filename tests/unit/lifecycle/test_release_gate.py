@@ -10,12 +10,15 @@ from types import MappingProxyType
 
 import pytest
 
+from psirt.demo import data_dir
 from psirt.domain.issue import State
 from psirt.domain.policy import ApprovalRule, default_policy, load_policy
-from psirt.domain.records import Role, Signature, SignatureMeaning, VexJustification
+from psirt.domain.records import Role, Signature, SignatureMeaning, VexJustification, sha256_of
 from psirt.domain.release_gate import (
     DEFAULT_APPROVAL,
     Attendee,
+    DueActivity,
+    GateFinding,
     IssueDecision,
     IssueReview,
     KevAssessment,
@@ -23,10 +26,16 @@ from psirt.domain.release_gate import (
     KevFinding,
     OpenIssue,
     ReleaseGateReview,
+    UnreviewedRelease,
+    UnreviewedReleaseReview,
     approval_rule,
+    blocking_activities,
+    blocking_findings,
     check_gate,
     evaluate_gate,
 )
+from psirt.domain.scan import Severity
+from psirt.domain.severity import severity_level
 from psirt.errors import GateNotMet, InputError
 from psirt.services.release_gate import parse_review
 from tests.conftest import ASSETS
@@ -303,6 +312,10 @@ def test_review_file_is_parsed() -> None:
         ("invalid-other-release.toml", "release: '7.4.1', but the command names '7.4.2'"),
         ("invalid-missing-chair.json", "chair: missing field"),
         ("invalid-state.toml", "issues[0].state: 'PARKED' is not one of RECEIVED"),
+        (
+            "invalid-unreviewed-twice.toml",
+            "unreviewed_releases[1].release: release 7.4.1 appears twice",
+        ),
     ],
 )
 def test_invalid_review_files(asset: str, message: str) -> None:
@@ -322,3 +335,142 @@ def test_a_site_policy_names_other_release_approvers() -> None:
     missing = evaluate_gate(review, [], [], site)
     assert "R13a approval by management other than the chair" in missing
     assert not any("design_authority" in item for item in missing)
+
+
+# --------------------------------------------------------------------------- without review
+
+OLD = UnreviewedRelease("4.1.0", "fielded", "3", "unreviewed", "alice",
+                        dt.datetime(2025, 1, 7, 9, 0, tzinfo=dt.UTC), ("7", "9"))  # fmt: skip
+PAST = UnreviewedRelease("4.2.0", "released", "5", "override", "mona",
+                         dt.datetime(2025, 2, 3, 9, 0, tzinfo=dt.UTC))  # fmt: skip
+
+
+def test_releases_registered_without_review_must_be_listed_with_their_open_issues() -> None:
+    issues_ = [ACCEPTED, REMEDIATION]
+    assert evaluate_gate(_complete(), issues_, [], POLICY, unreviewed=[OLD, PAST]) == [
+        "R13a entry for release 4.1.0 registered fielded without review (decision 3 by alice, "
+        "2025-01-07); its open issues: 7, 9",
+        "R13a entry for release 4.2.0 moved to released without review (decision 5 by mona, "
+        "2025-02-03)",
+    ]
+    assert evaluate_gate(None, [], [], POLICY, unreviewed=[PAST]) == [
+        "R13a release-gate review",
+        "R13a entry for release 4.2.0 moved to released without review (decision 5 by mona, "
+        "2025-02-03)",
+    ]
+    partial = _review(unreviewed_releases=(
+        UnreviewedReleaseReview("4.1.0", " ", ("9",)),
+        UnreviewedReleaseReview("4.2.0", "released under CAPA-12 during the field action"),
+    ))  # fmt: skip
+    assert evaluate_gate(_signed(partial, CHAIR, DA, QA), issues_, [], POLICY,
+                         unreviewed=[OLD, PAST]) == [
+        "R13a entry for release 4.1.0 registered without review: notes",
+        "R13a entry for release 4.1.0 registered without review: issue 7 not listed",
+    ]  # fmt: skip
+    complete = _review(unreviewed_releases=(
+        UnreviewedReleaseReview("4.1.0", "fielded before psirt; both issues reviewed", ("7", "9")),
+        partial.unreviewed_releases[1],
+    ))  # fmt: skip
+    signed = _signed(complete, CHAIR, DA, QA)
+    assert evaluate_gate(signed, issues_, [], POLICY, unreviewed=[OLD, PAST]) == []
+    check_gate(signed, issues_, [], POLICY, unreviewed=[OLD, PAST])
+    with pytest.raises(GateNotMet):
+        check_gate(_complete(), issues_, [], POLICY, unreviewed=[OLD])
+
+
+def test_minutes_without_unreviewed_releases_keep_their_digest() -> None:
+    review = _review()
+    body = review.to_dict()
+    assert body["unreviewed_releases"] == []
+    del body["signatures"], body["unreviewed_releases"]
+    assert review.digest() == sha256_of(body)  # as minutes were digested before the field
+    listed = _review(unreviewed_releases=(UnreviewedReleaseReview("4.1.0", "seen", ("7",)),))
+    assert listed.digest() != review.digest()
+    assert ReleaseGateReview.from_dict(listed.to_dict()) == listed
+
+
+T = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+FINDINGS = [
+    GateFinding("sbom", "11", Severity.CRITICAL, "CVE-2024-3094 in xz@5.6.0", T),
+    GateFinding("sbom", "12", Severity.MEDIUM, "CVE-2022-32746 in samba@4.15.5", T),
+    GateFinding("sbom", "13", None, "PYSEC-2023-175 in pillow@8.1.0", T),
+    GateFinding("scan", "4", Severity.HIGH, "B602 at src/app.py:12", T),
+    GateFinding("scan", "5", Severity.LOW, "B311 at src/rand.py:3", T),
+]
+DUE = [
+    DueActivity("penetration_test", "due", "4.3.0", "attack surface changed"),
+    DueActivity("dast", "overdue", "4.1.0", "required every release"),
+    DueActivity("dast", "due", None, "required every 90 days; due in 12 days"),
+    DueActivity("sast", "due", "4.4.0", "required every build"),
+]
+
+
+def _gate_policy(text: str) -> object:
+    return load_policy("[release_gate]\n" + text, source="site.toml").release_gate
+
+
+def test_blocking_findings_and_activities_follow_the_policy() -> None:
+    shipped = POLICY.release_gate
+    assert (shipped.sbom_findings_at, shipped.scan_findings_at) == (Severity.HIGH, Severity.HIGH)
+    assert [f.finding_id for f in blocking_findings(FINDINGS, shipped)] == ["11", "13", "4"]
+    assert [(d.type, d.release) for d in blocking_activities(DUE, "4.3.0", shipped)] == [
+        ("penetration_test", "4.3.0"),
+        ("dast", "4.1.0"),
+    ]
+    low = _gate_policy('sbom_findings_at = "medium"\nscan_findings_at = "low"\n'
+                       "unknown_severity_blocks = false\n")  # fmt: skip
+    assert [f.finding_id for f in blocking_findings(FINDINGS, low)] == ["11", "12", "4", "5"]
+    off = _gate_policy("untriaged_sbom_findings = false\nundispositioned_scan_findings = false\n"
+                       "overdue_activities = false\n")  # fmt: skip
+    assert blocking_findings(FINDINGS, off) == []
+    assert blocking_activities(DUE, "4.3.0", off) == []
+    assert FINDINGS[2].label == (
+        "untriaged SBOM finding 13 (no severity): PYSEC-2023-175 in pillow@8.1.0, open since "
+        "2025-03-01: attach it to a security issue"
+    )
+    assert FINDINGS[3].label.endswith("B602 at src/app.py:12, open since 2025-03-01: dispose "
+                                      "of it (psirt scans dispose)")  # fmt: skip
+    blocking = blocking_findings(FINDINGS, shipped)
+    due = blocking_activities(DUE, "4.3.0", shipped)
+    missing = evaluate_gate(_complete(), [ACCEPTED, REMEDIATION], [LIBWEBP, PILLOW], POLICY,
+                            untriaged=blocking, due=due)  # fmt: skip
+    assert missing == [f.label for f in blocking] + [
+        "penetration_test due: attack surface changed",
+        "dast overdue: required every release",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Severity.CRITICAL),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", Severity.HIGH),
+        ("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:L/A:L", Severity.MEDIUM),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", Severity.INFO),
+        ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", Severity.CRITICAL),
+        ("AV:N/AC:L/Au:N/C:P/I:P/A:P", Severity.HIGH),
+        ("MODERATE", Severity.MEDIUM),
+        ("Important", Severity.HIGH),
+        ("negligible", Severity.INFO),
+        ("3.9", Severity.LOW),
+        ("", None),
+        ("unknown", None),
+        ("11.0", None),
+        (None, None),
+    ],
+)
+def test_severity_level_of_advisory_severities(value: str | None, level: Severity | None) -> None:
+    assert severity_level(value) is level
+
+
+def test_review_file_lists_releases_registered_without_review() -> None:
+    path = data_dir() / "reviews" / "patient-monitor-7.5.0-review.toml"
+    review = parse_review(path.read_bytes(), source=str(path), product="Patient Monitor PM-8",
+                          version="7.5.0")  # fmt: skip
+    (entry,) = review.unreviewed_releases
+    assert (entry.release, entry.issues) == ("7.4.2", ("1",))
+    assert entry.notes.startswith("fielded since 2024-01-22, taken into psirt without a gate")
+    assert review.release_entry("7.4.2") is entry and review.release_entry("7.5.0") is None
+    assert [(e.issue_id, e.decision) for e in review.issues] == [
+        ("1", IssueDecision.FIX_IN_THIS_RELEASE)
+    ]
