@@ -62,7 +62,18 @@ def test_findings_and_issue_name_the_kev_cve(
 
     code, out, _ = run(capsys, "issue", "new", "--from-finding", str(glibc["id"]), "-f", "json")
     assert code == 0
-    issue = json.loads(out)["issue"]
+    opened = json.loads(out)
+    issue = opened["issue"]
+    assert (opened["state"], opened["kev"], opened["kev_ids"]) == (
+        "RECEIVED", True, ["CVE-2023-4911"]
+    )  # fmt: skip
+    assert opened["vulnerability_ids"] == [
+        "CVE-2023-4527", "CVE-2023-4806", "CVE-2023-4813", "CVE-2023-4911", "ALSA-2023:5453"
+    ]  # fmt: skip
+    code, out, _ = run(capsys, "findings", "list", "-p", "Imaging Workstation", "-f", "json")
+    sudo = next(f for f in json.loads(out) if f["advisory_id"] == "ALSA-2023:0282")
+    code, out, _ = run(capsys, "issue", "new", "--from-finding", str(sudo["id"]))
+    assert code == 0 and out.splitlines()[-1].endswith("; KEV no")
     code, out, _ = run(capsys, "issue", "list", "-f", "json")
     listed = {i["id"]: i for i in json.loads(out)}
     assert (listed[issue]["kev"], listed[issue]["kev_ids"]) == (True, ["CVE-2023-4911"])

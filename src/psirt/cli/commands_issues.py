@@ -230,7 +230,14 @@ def new(
         with STATE.store().unit_of_work() as s:
             out = issues.promote_findings(s, from_finding, actor=STATE.actor, policy=policy,
                                           title=title, status=status, sign=signer)  # fmt: skip
+            opened = issues.summary_of(s, out.issue_id, policy)
+        if fmt is OutputFormat.JSON:
+            emit_json({**out.as_dict(), "vulnerability_ids": list(opened.vulnerability_ids),
+                       "kev": opened.kev, "kev_ids": list(opened.kev_ids)})  # fmt: skip
+            return
         _print_outcome(out, fmt)
+        typer.echo(f"  vulnerabilities {', '.join(opened.vulnerability_ids) or '-'}; "
+                   f"KEV {_kev_text(opened.kev, opened.kev_ids)}")  # fmt: skip
         return
     data, src = _data(
         file,

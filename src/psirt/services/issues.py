@@ -856,6 +856,15 @@ def list_issues(
     ]
 
 
+def summary_of(
+    session: Session, issue_id: int, policy: Policy, *, at: dt.datetime | None = None
+) -> IssueSummary:
+    """One issue as ``list_issues`` shows it (state, SSVC, KEV and its listed ids, deadlines)."""
+    row = get_row(session, issue_id)
+    return _summary(row, load(session, row, policy), scanning.kev_ids(session), _at(at),
+                    _linked_ids(session, row.id).get(row.id, ()))  # fmt: skip
+
+
 def show_issue(
     session: Session, issue_id: int, policy: Policy, *, at: dt.datetime | None = None
 ) -> IssueDetail:
@@ -867,10 +876,8 @@ def show_issue(
         {**f, "in_release_matrix": f"{f['product']}@{f['release']}" in matrix}
         for f in stored_findings(session, include_retracted=True, issue_id=row.id)
     )
-    summary = _summary(row, issue, scanning.kev_ids(session), when,
-                       _linked_ids(session, row.id).get(row.id, ()))  # fmt: skip
     return IssueDetail(
-        summary=summary,
+        summary=summary_of(session, issue_id, policy, at=when),
         events=issue.events,
         release_matrix={k: v.value for k, v in matrix.items()},
         deadlines=tuple(issue.deadlines(when)),
