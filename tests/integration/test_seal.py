@@ -64,6 +64,34 @@ def _populate(store: Store) -> None:
         gate.record_review(
             s, actor="dana", product=PM8, version="7.4.2", review=review, policy=load_policy()
         )
+    _populate_supplier_advisories(store)
+
+
+def _populate_supplier_advisories(store: Store) -> None:
+    """A supplier VEX applied to a release, one proposed not-affected assessment confirmed."""
+    from psirt.ingest.sbom import read_sbom_file
+    from psirt.services import supplier_advisories as advisories
+
+    sbom = ASSETS / "advisories" / "monitor-1.0.cdx.json"
+    data, parsed = read_sbom_file(sbom)
+    with store.unit_of_work() as s:
+        catalog.add_product(s, actor="dana", name="Central Monitor CM-1")
+        catalog.add_release(s, actor="dana", product="Central Monitor CM-1", version="1.0")
+        sboms.import_sbom(s, actor="dana", product="Central Monitor CM-1", version="1.0",
+                          data=data, parsed=parsed, file_name=str(sbom))  # fmt: skip
+    docs, _ = advisories.read_paths([ASSETS / "advisories" / "openvex-go-vex-v0.2.0.json"])
+    with store.unit_of_work() as s:
+        advisories.import_documents(s, docs, actor="sam")
+    with store.unit_of_work() as s:
+        views = advisories.release_statements(s, product="Central Monitor CM-1", version="1.0")
+        proposed = next(v for v in views if v.assessment.state == "proposed")
+        advisories.decide(
+            s,
+            actor="sara",
+            match_id=proposed.match_id,
+            decision=advisories.Decision.CONFIRMED,
+            rationale="the X9.42 DH code is not built into this image",
+        )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

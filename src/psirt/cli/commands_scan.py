@@ -78,6 +78,7 @@ FINDING_COLUMNS = [
     ("fixed_versions", "Fixed in"),
     ("kev_ids", "KEV"),
     ("epss", "EPSS"),
+    ("supplier", "Supplier says"),
     ("status", "Status"),
 ]
 
@@ -91,7 +92,11 @@ def findings_list(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """List findings by product and release, KEV-listed on top; the KEV column names the
-    listed CVE ids (also those a distro advisory lists as related)."""
+    listed CVE ids (also those a distro advisory lists as related).
+
+    "Supplier says" shows what current supplier advisories and VEX documents state about the
+    finding's component and vulnerability (not_affected with its assessment state: proposed,
+    confirmed or rejected; affected; fixed; under_investigation)."""
     from psirt.cli.context import STATE
     from psirt.services import findings
 

@@ -231,14 +231,16 @@ def stored_findings(
 ) -> list[dict[str, Any]]:
     """Findings of stored releases (``psirt findings list``): ``id``, ``product``,
     ``release``, ``component``, ``version``, ``purl``, ``cpe``, the vulnerability part of
-    :func:`finding_json`, ``status``, ``retracted_reason``, ``first_seen`` and ``issue``.
+    :func:`finding_json`, ``status``, ``retracted_reason``, ``retracted_cause`` (``sbom:<id>``,
+    ``feed:<snapshot>``), ``first_seen``, ``issue`` and ``supplier`` (what current supplier
+    advisories and VEX say about it).
 
     Sorted by product and release, KEV-listed first, then component and advisory id.
     ``issue_id``: only the findings linked to that security issue.
     """
     from sqlalchemy import select
 
-    from psirt.services import scanning
+    from psirt.services import scanning, supplier_advisories
     from psirt.services.catalog import get_product, get_release
     from psirt.store import models as m
 
@@ -259,7 +261,11 @@ def stored_findings(
     kev = scanning.kev_ids(session)
     epss = scanning.epss_scores(session)
     rows = []
-    for f, c, r, p in session.execute(q.order_by(m.Finding.id)).all():
+    found = session.execute(q.order_by(m.Finding.id)).all()
+    supplier = supplier_advisories.supplier_status_of_findings(
+        session, [(f.id, r.id, c, {f.advisory_id, *f.aliases, *f.related}) for f, c, r, _p in found]
+    )
+    for f, c, r, p in found:
         fields = finding_json(
             advisory_id=f.advisory_id,
             aliases=f.aliases or (),
@@ -283,8 +289,10 @@ def stored_findings(
                 **fields,
                 "status": f.status,
                 "retracted_reason": f.retracted_reason,
+                "retracted_cause": f.retracted_cause,
                 "first_seen": f.first_seen,
                 "issue": f.issue_id,
+                "supplier": supplier.get(f.id, []),
             }
         )
     rows.sort(

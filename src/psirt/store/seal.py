@@ -87,12 +87,17 @@ SEALED: dict[str, str | None] = {
     "attack_surfaces": None,
     "release_gate_reviews": None,
     "release_gate_decisions": None,
+    "supplier_documents": None,
+    "supplier_statements": "document_id",
+    "supplier_matches": "release_id",
+    "supplier_assessment_decisions": "release_id",
 }
 # Tables that are not evidence of their own: the chain itself and the seals' working copy.
 NOT_SEALED = frozenset({"audit_events", "audit_seal_tables", "audit_seal_parts"})
 WHOLE = "*"
 _PART_NOUN = {"release_id": "release", "issue_id": "issue", "product_id": "product"}
 _PART_NOUN["activity_id"] = "activity"
+_PART_NOUN["document_id"] = "supplier document"
 
 
 def sealed_tables() -> dict[str, Table]:
