@@ -142,3 +142,43 @@ def test_csaf_vex_not_affected_with_justification_is_proposed(store: Store, tmp_
         ("1.11.0", "CVE-2021-45105", "component_not_present", "proposed"),
     }
     _verify(store)
+
+
+def test_newer_csaf_revision_supersedes_without_deleting(store: Store, tmp_path: Path) -> None:
+    path = require_shared("advisories", "csaf", "cisa-icsma", "2020", "icsma-20-023-01.json")
+    _release(store, ASSETS / "advisories" / "monitor-1.0.cdx.json")
+    # revision 2 of the same advisory (same publisher and tracking id): CVE-2020-6961 is
+    # fixed in the CARESCAPE Telemetry Server 4.3 (CSAFPID-0006)
+    doc = json.loads(path.read_text())
+    tracking = doc["document"]["tracking"]
+    tracking["version"] = "2"
+    tracking["current_release_date"] = "2020-03-01T00:00:00.000000Z"
+    tracking["revision_history"].append(
+        {"date": "2020-03-01T00:00:00.000000Z", "number": "2", "summary": "Fix for 4.3."}
+    )
+    vuln = doc["vulnerabilities"][0]
+    assert vuln["cve"] == "CVE-2020-6961"
+    vuln["product_status"]["known_affected"].remove("CSAFPID-0006")
+    vuln["product_status"]["fixed"] = ["CSAFPID-0006"]
+    revised = tmp_path / "icsma-20-023-01-rev2.json"
+    revised.write_text(json.dumps(doc))
+    with store.unit_of_work() as s:
+        (first,) = advisories.import_documents(s, advisories.read_paths([path])[0], actor="sam")
+    with store.unit_of_work() as s:
+        (second,) = advisories.import_documents(s, advisories.read_paths([revised])[0], actor="sam")
+    assert second.supersedes == first.document_id and second.problems == ()
+    _verify(store)
+    with store.reader() as s:
+        current = advisories.release_statements(s, product=PRODUCT, version="1.0")
+        everything = advisories.release_statements(
+            s, product=PRODUCT, version="1.0", include_superseded=True
+        )
+        docs = advisories.list_documents(s)
+    assert [(d.version, d.current) for d in docs] == [("1", False), ("2", True)]
+    assert {(v.component, v.status) for v in current if v.vulnerability == "CVE-2020-6961"} == {
+        ("CARESCAPE Telemetry Server", "fixed"),
+        ("ApexPro Telemetry Server", "affected"),
+    }
+    assert {v.document_id for v in current} == {second.document_id}
+    old = [v for v in everything if v.document_id == first.document_id]
+    assert len(old) == 12 and not any(v.current for v in old)  # kept, no longer current
