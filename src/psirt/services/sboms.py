@@ -37,6 +37,7 @@ class SbomImportResult:
     problems: tuple[str, ...]
     findings_carried_over: int = 0
     findings_retracted: int = 0
+    supplier_matches: int = 0  # statements of supplier advisories/VEX met by the new components
 
 
 def support_key(c: Component | m.Component) -> str:
@@ -102,7 +103,8 @@ def import_sbom(
     of a component the new SBOM lists again (same name, version, type, purl and CPE) move to
     its new row and keep their identity; active findings of a component it no longer lists
     are retracted (``component removed from the SBOM``, caused by this import). Nothing is
-    deleted.
+    deleted. The statements of current supplier advisories and VEX documents are applied to the
+    new components.
     """
     release = get_release(session, product, version)
     sha = hashlib.sha256(data).hexdigest()
@@ -203,9 +205,21 @@ def import_sbom(
             "findings_retracted": retracted,
         },
     )
+    supplier_matches = _apply_supplier_statements(session, actor=actor)
     return SbomImportResult(
-        release.id, doc.id, len(rows), False, tuple(problems), carried, retracted
-    )
+        release.id, doc.id, len(rows), False, tuple(problems), carried, retracted,
+        supplier_matches,
+    )  # fmt: skip
+
+
+def _apply_supplier_statements(session: Session, *, actor: str) -> int:
+    """Apply the current supplier advisories and VEX statements to the new components."""
+    from psirt.services import supplier_advisories
+    from psirt.store.models_advisories import SupplierDocumentRow
+
+    if session.scalar(select(SupplierDocumentRow.id).limit(1)) is None:
+        return 0
+    return supplier_advisories.apply_current(session, actor=actor)[0]
 
 
 def _carry_findings(
