@@ -29,15 +29,37 @@ class InputError(PsirtError):
     """A user-supplied file or value is malformed.
 
     ``source`` names the input (a file name), ``location`` the place inside it
-    (a JSON pointer-like path, a line number); both end up in the message.
+    (a JSON pointer-like path, a line number); both end up in the message. ``problems`` holds
+    every (location, reason) found in the input; ``InputError.of`` builds one error naming
+    them all (``"intake.toml: source: missing field; channel: missing field"``).
     """
 
-    def __init__(self, source: str, location: str | None, message: str) -> None:
+    def __init__(
+        self,
+        source: str,
+        location: str | None,
+        message: str,
+        *,
+        problems: Sequence[tuple[str | None, str]] = (),
+    ) -> None:
         self.source = source
         self.location = location
         self.reason = message
+        self.problems: tuple[tuple[str | None, str], ...] = tuple(problems) or (
+            (location, message),
+        )
         where = f"{source}: {location}: " if location else f"{source}: "
         super().__init__(f"{where}{message}")
+
+    @classmethod
+    def of(cls, source: str, problems: Sequence[tuple[str | None, str]]) -> InputError:
+        """One error naming every problem; a single problem reads as a plain InputError."""
+        unique = list(dict.fromkeys(problems))
+        if len(unique) == 1:
+            location, message = unique[0]
+            return cls(source, location, message)
+        text = "; ".join(f"{loc}: {msg}" if loc else msg for loc, msg in unique)
+        return cls(source, None, text, problems=unique)
 
 
 class UnknownFormat(InputError):

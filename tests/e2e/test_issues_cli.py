@@ -13,6 +13,7 @@ from psirt.domain.policy import default_policy
 from psirt.services import issues as issue_service
 from psirt.store.db import Store
 from tests.conftest import ASSETS
+from tests.integration.issue_store import urllib3_feed
 
 FILES = ASSETS / "issues"
 PUMP = FILES / "pump"
@@ -40,10 +41,22 @@ def ok(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     return out
 
 
+def _pump_releases(capsys: pytest.CaptureFixture[str]) -> None:
+    """infusion-pump 4.1.3 and 4.2.0 (fielded, OpenSSL 3.0.7) and the fix 4.2.1, with their
+    SBOMs, scanned."""
+    ok(capsys, "product", "add", "infusion-pump")
+    for version, status in (("4.1.3", "fielded"), ("4.2.0", "fielded"), ("4.2.1", "released")):
+        ok(capsys, "release", "add", version, "--product", "infusion-pump", "--status", status)
+        ok(capsys, "sbom", "import", str(PUMP / f"pump-{version}.cdx.json"), "--product",
+           "infusion-pump", "--release", version)  # fmt: skip
+    ok(capsys, "scan", "--all")
+
+
 def test_kev_openssl_pump_walked_through_the_cli(
     db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     as_ = ("--sign", "approved", "--as-role")
+    _pump_releases(capsys)
     out = ok(capsys, "--user", "pat", "issue", "new", "--file", str(PUMP / "intake.toml"),
              "-f", "json")  # fmt: skip
     new = json.loads(out)
@@ -265,3 +278,138 @@ def test_audit_verify_catches_an_edited_issue_event(
     assert main(["audit", "verify"]) == 1
     err = capsys.readouterr().err
     assert "issue 1" in err
+
+
+GATEWAY = FILES / "gateway"
+GW = "Clinical Data Gateway"
+
+
+def _as(capsys: pytest.CaptureFixture[str], who: str, *args: str) -> str:
+    return ok(capsys, "--user", who, *args)
+
+
+def _sign(capsys: pytest.CaptureFixture[str], who: str, command: str, file: str,
+          *extra: str) -> None:  # fmt: skip
+    _as(capsys, who, "issue", "sign", "1", command, "--file", str(GATEWAY / file), *extra)
+
+
+def test_fix_in_a_newer_release_and_environment_update_for_the_fielded_one(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CVE-2023-43804 (urllib3) in the fielded gateway 3.1.0 and 3.2.0: 3.2.0 is fixed in 3.2.1,
+    3.1.0 stays in the field under an updated intended environment of use; the issue closes
+    without reopening, override or risk acceptance."""
+    monkeypatch.setenv("PSIRT_POLICY", str(GATEWAY / "policy.toml"))
+    ok(capsys, "product", "add", GW)
+    for version in ("3.1.0", "3.2.0"):
+        ok(capsys, "release", "add", version, "--product", GW, "--status", "fielded")
+        ok(capsys, "sbom", "import", str(GATEWAY / f"gateway-{version}.cdx.json"), "--product",
+           GW, "--release", version)  # fmt: skip
+    ok(capsys, "feed", "import", str(urllib3_feed(tmp_path)))
+    ok(capsys, "scan", "--all")
+    found = json.loads(ok(capsys, "findings", "list", "-p", GW, "-f", "json"))
+    ids = sorted(f["id"] for f in found if f["advisory_id"] == "CVE-2023-43804")
+    assert len(ids) == 2
+
+    _as(capsys, "pat.psirt", "issue", "new", "--from-finding", str(ids[0]),
+        "--from-finding", str(ids[1]))  # fmt: skip
+    _as(
+        capsys,
+        "pat.psirt",
+        "issue",
+        "triage",
+        "1",
+        "--applicable",
+        "--rationale",
+        "the gateway's EHR client sets a Cookie header and follows redirects",
+        "--verifiability",
+        "reproduced against a redirecting test server",
+        "--sign",
+        "approved",
+    )
+    _sign(capsys, "sara-safety", "analyze", "analysis.toml")
+    _as(capsys, "sam@example.org", "issue", "analyze", "1", "--file",
+        str(GATEWAY / "analysis.toml"), "--sign", "approved")  # fmt: skip
+    for who in ("sam@example.org", "sara-safety"):
+        _sign(capsys, who, "decide", "decision.toml")
+    out = _as(capsys, "dan.design", "issue", "decide", "1", "--file",
+              str(GATEWAY / "decision.toml"), "--sign", "approved")  # fmt: skip
+    assert "issue 1: ANALYSIS -> REMEDIATION" in out
+    shown = json.loads(ok(capsys, "issue", "show", "1", "-f", "json"))
+    assert [(r["release"], r["resolution"], r["gate"]) for r in shown["releases"]] == [
+        (f"{GW}@3.1.0", "environment_of_use_update", "open"),
+        (f"{GW}@3.2.0", "fix", "open"),
+    ]
+
+    # the fix path: change review of 3.2.0, verification of 3.2.1 from its stored findings
+    for who in ("sara-safety", "sam@example.org", "rita.ra"):
+        _sign(capsys, who, "review-change", "change-review-fix.toml", "--meaning", "reviewed")
+    _as(capsys, "dan.design", "issue", "review-change", "1", "--file",
+        str(GATEWAY / "change-review-fix.toml"), "--sign", "reviewed")  # fmt: skip
+    verify = ("issue", "verify", "1", "--file", str(GATEWAY / "verification.toml"))
+    code, _, err = run(capsys, "--user", "tess", *verify)
+    assert code == 2 and f"R9_verification.rescan: {GW}@3.2.1 is not a stored release" in err
+    ok(capsys, "release", "add", "3.2.1", "--product", GW, "--status", "released")
+    ok(capsys, "sbom", "import", str(GATEWAY / "gateway-3.2.1.cdx.json"), "--product", GW,
+       "--release", "3.2.1")  # fmt: skip
+    code, _, err = run(capsys, "--user", "tess", *verify)
+    assert code == 2 and f"R9_verification.rescan: {GW}@3.2.1 was never scanned" in err
+    ok(capsys, "scan", "--product", GW, "--release", "3.2.1")
+    _sign(capsys, "quinn.qa@example.org", "verify", "verification.toml")
+    _as(capsys, "tess", *verify)
+    _as(capsys, "dan.design", "issue", "release", "1", "--file", str(GATEWAY / "release.toml"),
+        "--sign", "approved")  # fmt: skip
+    ok(capsys, "issue", "monitor", "1", "--method", "installed-base report of gateway versions",
+       "--result", "3.2.0 sites moved to 3.2.1")  # fmt: skip
+
+    # closing while 3.1.0's environment-of-use update lacks its review and notice: refused,
+    # naming the release
+    _sign(capsys, "quinn.qa@example.org", "close", "closure.toml")
+    close = ("issue", "close", "1", "--file", str(GATEWAY / "closure.toml"))
+    code, _, err = run(capsys, "--user", "pat.psirt", *close)
+    assert code == 2
+    assert err.strip() == (
+        f"psirt: close: gate not met; missing: R6_change_impact for {GW}@3.1.0, "
+        f"R8_customer (environment-of-use update) for {GW}@3.1.0, "
+        "R4_disclosure done: R8_customer"
+    )
+    for who in ("sara-safety", "sam@example.org", "rita.ra"):
+        _sign(capsys, who, "review-change", "change-review-environment.toml",
+              "--meaning", "reviewed")  # fmt: skip
+    _as(capsys, "dan.design", "issue", "review-change", "1", "--file",
+        str(GATEWAY / "change-review-environment.toml"), "--sign", "reviewed")  # fmt: skip
+    _as(capsys, "cora.comms", "issue", "attach", "1", "customer-notice", "--file",
+        str(GATEWAY / "customer-notice.toml"))  # fmt: skip
+    out = _as(capsys, "pat.psirt", *close)
+    assert "POST_FIX_MONITORING -> CLOSED" in out
+
+    shown = json.loads(ok(capsys, "issue", "show", "1", "-f", "json"))
+    assert shown["state"] == "CLOSED"
+    assert shown["releases"] == [
+        {"release": f"{GW}@3.1.0", "status": "affected",
+         "resolution": "environment_of_use_update", "gate": "passed", "missing": []},
+        {"release": f"{GW}@3.2.0", "status": "fixed", "resolution": "fix", "gate": "passed",
+         "missing": []},
+    ]  # fmt: skip
+    actions = [e["action"] for e in shown["events"]]
+    assert not {"reopen", "override", "accept_risk"} & set(actions)
+    assert actions == ["open", "triage", "analyze", "decide", "start_remediation", "attach",
+                       "verify", "release", "monitor", "attach", "attach", "close"]  # fmt: skip
+    records = {r["kind"]: r["data"] for e in shown["events"] for r in e["records"]}
+    rescan = records["R9_verification"]["rescan"]
+    assert (rescan["release"], rescan["findings_checked"], rescan["found"]) == (
+        f"{GW}@3.2.1",
+        1,
+        [],  # 3.2.1 still has CVE-2023-45803 (urllib3 < 2.0.7), another issue
+    )
+    assert rescan["vulnerability_ids"][:1] == ["CVE-2023-43804"]
+    assert "GHSA-v845-jxx5-vc9f" in rescan["vulnerability_ids"]
+    sbom = records["R10_release_advisory"]["sbom"]
+    assert [(c["name"], c["version"]) for c in sbom["components"]] == [("urllib3", "2.0.6")]
+    assert sbom["still_listed"] == [] and len(sbom["sha256"]) == 64
+    assert [(v["release"], v["status"]) for v in records["R10_release_advisory"]["vex_statuses"]] \
+        == [("3.1.0", "affected"), ("3.2.0", "fixed"), ("3.2.1", "fixed")]  # fmt: skip
+    table = ok(capsys, "issue", "show", "1")
+    assert "environment_of_use_update" in table and "passed" in table
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "chain intact" in out

@@ -39,6 +39,7 @@ from psirt.services import issues, policy_store
 from psirt.store import audit
 from psirt.store import models as m
 from psirt.store.db import Store
+from tests.integration.issue_store import as_stored, seed_pump
 from tests.unit.lifecycle.helpers import (
     T0,
     analysis_record,
@@ -106,6 +107,7 @@ def _rows(store: Store, iid: int) -> list[Row]:
 
 
 def test_kev_openssl_pump_uncontrolled_out_of_cycle_fix(store: Store) -> None:
+    seed_pump(store)
     iid = _open(store)
     _triage(store, iid)
     a = analysis_record(kev_listed=True, exploitation=Exploitation.ACTIVE, epss=0.93,
@@ -129,13 +131,13 @@ def test_kev_openssl_pump_uncontrolled_out_of_cycle_fix(store: Store) -> None:
           "dan", day(6))  # fmt: skip
     review = change_review()
     _step(store, iid, Action.ATTACH, [review], "dan", day(10), review_signatures(review, day(10)))
-    v = verification()
+    v = as_stored(store, iid, verification(rescan=None), POLICY)
     with pytest.raises(GateNotMet) as exc:
         _step(store, iid, Action.VERIFY, [v], "tess", day(20), sign(v, "quinn"))
     assert exc.value.missing == ("R8_customer interim notice (uncontrolled risk)",)
     _step(store, iid, Action.ATTACH, [interim_notice(day(21))], "cora", day(21))
     _step(store, iid, Action.VERIFY, [v], "tess", day(22), sign(v, "quinn"))
-    rel = release_record(day(40))
+    rel = as_stored(store, iid, release_record(day(40), sbom=None), POLICY)
     _step(store, iid, Action.RELEASE, [rel], "dan", day(40), sign(rel, "dan"))
     _step(store, iid, Action.MONITOR, [post_fix()], "pat", day(70))
     c = closure()
@@ -247,28 +249,30 @@ def test_environment_of_use_update_with_network_segmentation(store: Store) -> No
         labelling_update_ref="IFU 12.3 rev F", env_compensation_justification="needs adjacency",
     )  # fmt: skip
     _decide(store, iid, day(5), d=d, r=env)
-    _step(store, iid, Action.START_REMEDIATION, [ChangeRequest("CR-88", "SG rev E")], "dan", day(6))
-    review = change_review()
+    with pytest.raises(GateNotMet, match="a release not yet fixed"):
+        _step(store, iid, Action.START_REMEDIATION, [ChangeRequest("CR-88", "SG rev E")], "dan",
+              day(6))  # fmt: skip
+    review = change_review(change_request_id="SG-PUMP rev E")
     _step(store, iid, Action.ATTACH, [review], "dan", day(7), review_signatures(review, day(7)))
-    v = verification(software_version="SG-PUMP rev E", targeted_test="segmented retest")
-    _step(store, iid, Action.VERIFY, [v], "tess", day(8), sign(v, "quinn"))
     notice = CustomerNotice(NoticeKind.FINAL, day(9), "gateway operators", "segment per SG rev E")
     _step(store, iid, Action.ATTACH, [notice], "cora", day(9))
-    rel = release_record(day(9), release_version="SG-PUMP rev E", advisory_id="",
-                         update_available=False, integrity="",
-                         compatibility_statement="gateway 2.x with OS 11")  # fmt: skip
-    _step(store, iid, Action.RELEASE, [rel], "dan", day(10), sign(rel, "dan"))
-    _step(store, iid, Action.MONITOR, [post_fix()], "pat", day(40))
     c = closure()
-    out = _step(store, iid, Action.CLOSE, [c], "pat", day(41), sign(c, "quinn"))
-    assert out.state == "CLOSED"
+    out = _step(store, iid, Action.CLOSE, [c], "pat", day(10), sign(c, "quinn"))
+    assert (out.state_before, out.state) == ("DECISION", "CLOSED")
     with store.reader() as s:
         issue = issues.load(s, issues.get_row(s, iid), POLICY)
+        detail = issues.show_issue(s, iid, POLICY)
     decided = issue.latest(type(env))
     assert decided is not None and decided.environment_requirements == env.environment_requirements
+    assert [issues.release_row(r) for r in detail.releases] == [
+        {"release": key, "status": "affected", "resolution": "environment_of_use_update",
+         "gate": "passed", "missing": []}
+        for key in ("infusion-pump@4.2.0", "infusion-pump@4.1.3")
+    ]  # fmt: skip
 
 
 def test_close_without_change_impact_review_fails_naming_it(store: Store) -> None:
+    seed_pump(store)
     iid = _open(store)
     _triage(store, iid)
     a = analysis_record()
@@ -283,11 +287,11 @@ def test_close_without_change_impact_review_fails_naming_it(store: Store) -> Non
 
     ov = Override("verify", ("R6_change_impact",), "field emergency; review follows")
     _step(store, iid, Action.OVERRIDE, [ov], "dan", day(7), sign(ov, "mona"))
-    v = verification()
+    v = as_stored(store, iid, verification(rescan=None), POLICY)
     _step(store, iid, Action.VERIFY, [v], "tess", day(8), sign(v, "quinn"))
     r7 = dataclasses.replace(r7, us_submitted_at=day(8), us_report_number="806-1")
     _step(store, iid, Action.ATTACH, [r7], "rita", day(8), sign(r7, "rita"))
-    rel = release_record(day(9))
+    rel = as_stored(store, iid, release_record(day(9), sbom=None), POLICY)
     _step(store, iid, Action.RELEASE, [rel], "dan", day(9), sign(rel, "dan"))
     _step(store, iid, Action.MONITOR, [post_fix()], "pat", day(30))
     c = closure()

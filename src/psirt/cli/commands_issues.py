@@ -20,17 +20,33 @@ from psirt.cli.output import OutputFormat, emit, emit_json, emit_table
 from psirt.domain.issue import Action
 from psirt.domain.policy import Policy
 from psirt.domain.records import (
+    Analysis,
     ChangeImpactReview,
+    ChangeRequest,
+    Closure,
+    CrossProduct,
+    DisclosureDecision,
+    Duplicate,
     Intake,
     IntakeSource,
     ItemClass,
     NotAffected,
+    Override,
+    PostFix,
     Record,
+    ReleaseAdvisory,
     ReleaseStatus,
+    Reopen,
     ReopenTrigger,
+    ResolutionDecision,
+    Rework,
+    RiskAcceptance,
     Role,
     SignatureMeaning,
+    Triage,
+    Verification,
     VexJustification,
+    required_fields,
 )
 from psirt.errors import UsageError
 from psirt.services import findings, issues, policy_store
@@ -70,6 +86,46 @@ _COMMAND_ACTIONS: dict[str, Action] = {
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _needs(
+    cls: type[Record], flags: dict[str, str] | None = None, *, filled: tuple[str, ...] = ()
+) -> str:
+    """The "Required:" paragraph of a record command's help, from the record's fields."""
+    names = [n for n in required_fields(cls) if n not in filled]
+    if not names:
+        return f"No field of {cls.KIND} is required; the gates name what they need."
+    in_file = ", ".join(names)
+    if flags:
+        return f"Required: {', '.join(flags.get(n, n) for n in names)} (file fields: {in_file})."
+    return f"Required file fields: {in_file}."
+
+
+def _help(what: str, *needs: str) -> str:
+    # rich reads [name] as markup; "\[" shows the bracket
+    return "\n\n".join([what, *needs]).replace("[", "\\[")
+
+
+_DECISION_FILE = _help("[disclosure] [resolution] [cross_product] (and [change_request]).")
+
+
+def _attach_needs() -> str:
+    kinds = {alias: issues.ATTACHABLE[kind] for alias, kind in issues.ATTACH_ALIASES.items()}
+    return (
+        "Required file fields: "
+        + "; ".join(f"{alias}: {', '.join(required_fields(cls))}" for alias, cls in kinds.items())
+        + "."
+    )
+
+
+def _decision_needs() -> str:
+    tables = (("disclosure", DisclosureDecision), ("resolution", ResolutionDecision),
+              ("cross_product", CrossProduct))  # fmt: skip
+    return (
+        "Required tables and fields: "
+        + "; ".join(f"[{name}] {', '.join(required_fields(cls))}" for name, cls in tables)
+        + ". Several [[resolution]] tables, each with its releases, resolve releases differently."
+    )
 
 
 def _data(file: Path | None, flags: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -174,7 +230,25 @@ def _affected(values: list[str] | None) -> list[dict[str, Any]] | None:
 # --------------------------------------------------------------------------- intake
 
 
-@issue_app.command("new")
+@issue_app.command(
+    "new",
+    help=_help(
+        "Open an issue (R1 intake) from flags, a record file, or SBOM findings.",
+        _needs(
+            Intake,
+            {
+                "source": "--source",
+                "learned_at": "--learned-at",
+                "channel": "--channel",
+                "summary": "--summary",
+                "affected": "--affected",
+            },
+            filled=("reporter",),
+        ),
+        "--reporter too when the source is external (policy intake.external_sources). "
+        "--from-finding needs none of them.",
+    ),
+)
 def new(
     title: str | None = typer.Option(None, "--title", help="Short title of the issue."),
     source: IntakeSource | None = typer.Option(None, "--source", help="9.2 a-g intake source."),
@@ -206,7 +280,6 @@ def new(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Open an issue (R1 intake) from flags, a record file, or SBOM findings."""
     policy = policy_store.active_policy(policy_file)
     signer = _signer(policy, sign, role)
     if attach_to is not None:
@@ -328,7 +401,7 @@ def list_(
 @issue_app.command("show")
 def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputFormat = FORMAT) -> None:
     """The full record history (who, when, what, signatures, policy digest), the release matrix
-    and the deadlines of one issue."""
+    (each release's status, resolution and gate) and the deadlines of one issue."""
     policy = policy_store.active_policy(policy_file)
     with STATE.store().reader() as s:
         detail = issues.show_issue(s, issue, policy)
@@ -375,8 +448,17 @@ def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputForma
         title="record history",
     )
     emit_table(
-        [{"release": k, "status": v} for k, v in detail.release_matrix.items()],
-        [("release", "Product@release"), ("status", "Status")],
+        [
+            {**row, "missing": "\n".join(row["missing"])}
+            for row in (issues.release_row(r) for r in detail.releases)
+        ],
+        [
+            ("release", "Product@release"),
+            ("status", "Status"),
+            ("resolution", "Resolution"),
+            ("gate", "Gate"),
+            ("missing", "Missing"),
+        ],
         title="release matrix",
     )
     emit_table(
@@ -494,7 +576,20 @@ def deadlines_(
 # --------------------------------------------------------------------------- transitions
 
 
-@issue_app.command("triage")
+@issue_app.command(
+    "triage",
+    help=_help(
+        "RECEIVED -> TRIAGE with R2 (applicability, verifiability, related threats).",
+        _needs(
+            Triage,
+            {
+                "applicable": "--applicable/--not-applicable",
+                "applicability_rationale": "--rationale",
+                "verifiability": "--verifiability",
+            },
+        ),
+    ),
+)
 def triage(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -508,7 +603,6 @@ def triage(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """RECEIVED -> TRIAGE with R2 (applicability, verifiability, related threats)."""
     flags = {
         "applicable": applicable,
         "applicability_rationale": rationale,
@@ -520,7 +614,22 @@ def triage(
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("close-not-affected")
+@issue_app.command(
+    "close-not-affected",
+    help=_help(
+        "TRIAGE -> CLOSED_NOT_AFFECTED: VEX justification, evidence, approver other than author.",
+        _needs(
+            NotAffected,
+            {
+                "justification": "--justification",
+                "impact_statement": "--impact",
+                "evidence": "--evidence",
+                "approver": "--approver",
+            },
+            filled=("author",),
+        ),
+    ),
+)
 def close_not_affected(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -535,7 +644,6 @@ def close_not_affected(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """TRIAGE -> CLOSED_NOT_AFFECTED: VEX justification, evidence, approver other than author."""
     data, source = _data(file, {
         "justification": justification.value if justification else None,
         "impact_statement": impact, "evidence": evidence, "author": author,
@@ -547,7 +655,13 @@ def close_not_affected(
          role=role, fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("close-duplicate")
+@issue_app.command(
+    "close-duplicate",
+    help=_help(
+        "TRIAGE -> CLOSED_DUPLICATE with the link to the master issue.",
+        _needs(Duplicate, {"master_issue_id": "--master"}),
+    ),
+)
 def close_duplicate(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -558,13 +672,20 @@ def close_duplicate(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """TRIAGE -> CLOSED_DUPLICATE with the link to the master issue."""
     flags = {"master_issue_id": master, "rationale": rationale}
     _single(issue, Action.CLOSE_DUPLICATE, file, flags, policy_file=policy_file, sign=sign,
             role=role, fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("analyze")
+@issue_app.command(
+    "analyze",
+    help=_help(
+        "TRIAGE|REOPENED -> ANALYSIS with R3; risk status and SSVC priority computed by policy.",
+        _needs(Analysis),
+        "The decision needs cvss_v31 or cvss_v40, affected, root_cause, related_issues, "
+        "safety_effectiveness_impact, kev_snapshot and the harm severity or exploitability.",
+    ),
+)
 def analyze(
     issue: int = ISSUE,
     file: Path = typer.Option(..., "--file", help="R3 analysis record (TOML or JSON)."),
@@ -573,34 +694,50 @@ def analyze(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """TRIAGE|REOPENED -> ANALYSIS with R3; risk status and SSVC priority computed by policy."""
     _single(issue, Action.ANALYZE, file, {}, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("decide")
+@issue_app.command(
+    "decide",
+    help=_help(
+        "ANALYSIS -> DECISION with R4 disclosure, R5 resolution (one per group of releases), "
+        "R12 cross-product; with a [change_request] table on to REMEDIATION.",
+        _decision_needs(),
+    ),
+)
 def decide(
     issue: int = ISSUE,
     file: Path = typer.Option(
-        ..., "--file", help="[disclosure] [resolution] [cross_product] (and [change_request])."
+        ...,
+        "--file",
+        help=_DECISION_FILE,
     ),
     sign: SignatureMeaning | None = SIGN,
     role: Role | None = ROLE,
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """ANALYSIS -> DECISION with R4 disclosure, R5 resolution, R12 cross-product; with a
-    [change_request] table on to REMEDIATION."""
-    d, r, c, cr = issues.decision_from_data(issues.read_record_file(file), source=str(file))
+    found = issues.decision_from_data(issues.read_record_file(file), source=str(file))
     policy = policy_store.active_policy(policy_file)
     signer = _signer(policy, sign, role)
     with STATE.store().unit_of_work() as s:
-        out = issues.decide(s, issue, d, r, c, actor=STATE.actor, policy=policy, sign=signer,
-                            change_request=cr)  # fmt: skip
+        out = issues.decide(s, issue, found.disclosure, found.resolutions, found.cross_product,
+                            actor=STATE.actor, policy=policy, sign=signer,
+                            change_request=found.change_request)  # fmt: skip
     _print_outcome(out, fmt)
 
 
-@issue_app.command("remediate")
+@issue_app.command(
+    "remediate",
+    help=_help(
+        "DECISION (or RELEASED, POST_FIX_MONITORING for a further fix release) -> REMEDIATION "
+        "with the change request (62304 §9.4).",
+        _needs(
+            ChangeRequest, {"change_request_id": "--change-request", "description": "--description"}
+        ),
+    ),
+)
 def remediate(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -611,13 +748,19 @@ def remediate(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """DECISION -> REMEDIATION with the change request (62304 §9.4)."""
     flags = {"change_request_id": change_request, "description": description}
     _single(issue, Action.START_REMEDIATION, file, flags, policy_file=policy_file, sign=sign,
             role=role, fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("review-change")
+@issue_app.command(
+    "review-change",
+    help=_help(
+        "Record R6: safety, security, effectiveness, regulatory (labelling) impact, each "
+        "reviewer signing it (reviewed or approved); releases: the releases it covers.",
+        _needs(ChangeImpactReview),
+    ),
+)
 def review_change(
     issue: int = ISSUE,
     file: Path = typer.Option(..., "--file", help="R6 change impact review."),
@@ -626,14 +769,19 @@ def review_change(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Record R6: safety, security, effectiveness, regulatory (labelling) impact, each reviewer
-    signing it (reviewed or approved)."""
     data, source = _data(file, {})
     record = issues.record_from_data(ChangeImpactReview, data, source=source)
     _run(issue, Action.ATTACH, [record], policy_file=policy_file, sign=sign, role=role, fmt=fmt)
 
 
-@issue_app.command("verify")
+@issue_app.command(
+    "verify",
+    help=_help(
+        "REMEDIATION -> VERIFICATION with R9. psirt computes the re-scan from the stored "
+        "findings of the release software_version names (VERSION or PRODUCT@VERSION).",
+        _needs(Verification),
+    ),
+)
 def verify(
     issue: int = ISSUE,
     file: Path = typer.Option(..., "--file", help="R9 verification record."),
@@ -642,12 +790,17 @@ def verify(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """REMEDIATION -> VERIFICATION with R9 (needs R6 and, when uncontrolled, the interim notice)."""
     _single(issue, Action.VERIFY, file, {}, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("rework")
+@issue_app.command(
+    "rework",
+    help=_help(
+        "VERIFICATION -> REMEDIATION: verification found the change wanting.",
+        _needs(Rework, {"reason": "--reason"}),
+    ),
+)
 def rework(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -657,12 +810,18 @@ def rework(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """VERIFICATION -> REMEDIATION: verification found the change wanting."""
     _single(issue, Action.REWORK, file, {"reason": reason}, policy_file=policy_file, sign=sign,
             role=role, fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("release")
+@issue_app.command(
+    "release",
+    help=_help(
+        "VERIFICATION -> RELEASED with R10 (G_verify, G_item_class, advisory, R7 filings); psirt "
+        "records the fixed release's SBOM and the VEX statuses and checks the claims.",
+        _needs(ReleaseAdvisory),
+    ),
+)
 def release(
     issue: int = ISSUE,
     file: Path = typer.Option(..., "--file", help="R10 release and advisory record."),
@@ -671,12 +830,17 @@ def release(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """VERIFICATION -> RELEASED with R10 (G_verify, G_item_class, advisory, R7 filings)."""
     _single(issue, Action.RELEASE, file, {}, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("monitor")
+@issue_app.command(
+    "monitor",
+    help=_help(
+        "RELEASED -> POST_FIX_MONITORING with R11.",
+        _needs(PostFix, {"effectiveness_method": "--method", "effectiveness_result": "--result"}),
+    ),
+)
 def monitor(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -688,14 +852,21 @@ def monitor(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """RELEASED -> POST_FIX_MONITORING with R11."""
     flags = {"effectiveness_method": method, "effectiveness_result": result,
              "deployment_rate": deployment_rate}  # fmt: skip
     _single(issue, Action.MONITOR, file, flags, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("accept-risk")
+@issue_app.command(
+    "accept-risk",
+    help=_help(
+        "R15 for the releases resolved by accepting the residual risk: DECISION -> "
+        "OPEN_ACCEPTED when every affected release is, otherwise recorded without a state "
+        "change (approvers other than the author, review date).",
+        _needs(RiskAcceptance),
+    ),
+)
 def accept_risk(
     issue: int = ISSUE,
     file: Path = typer.Option(..., "--file", help="R15 risk acceptance record."),
@@ -704,12 +875,21 @@ def accept_risk(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """DECISION -> OPEN_ACCEPTED with R15 (approvers other than the author, review date)."""
     _single(issue, Action.ACCEPT_RISK, file, {}, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("close")
+@issue_app.command(
+    "close",
+    help=_help(
+        "POST_FIX_MONITORING|OPEN_ACCEPTED|DECISION -> CLOSED with R16; checks every item of "
+        "G_close, each affected release's resolution included.",
+        _needs(
+            Closure,
+            {"rmf_updated_ref": "--rmf-ref", "problem_report_closed": "--problem-report-closed"},
+        ),
+    ),
+)
 def close(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -723,14 +903,19 @@ def close(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """POST_FIX_MONITORING|OPEN_ACCEPTED -> CLOSED with R16; checks every item of G_close."""
     flags = {"rmf_updated_ref": rmf_ref, "problem_report_closed": problem_report_closed,
              "summary": summary}  # fmt: skip
     _single(issue, Action.CLOSE, file, flags, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("reopen")
+@issue_app.command(
+    "reopen",
+    help=_help(
+        "POST_FIX_MONITORING|OPEN_ACCEPTED -> REOPENED (KEV listing, PoC, field incident ...).",
+        _needs(Reopen, {"trigger": "--trigger", "details": "--details"}),
+    ),
+)
 def reopen(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -741,13 +926,17 @@ def reopen(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """POST_FIX_MONITORING|OPEN_ACCEPTED -> REOPENED (KEV listing, PoC, field incident ...)."""
     flags = {"trigger": trigger.value if trigger else None, "details": details}
     _single(issue, Action.REOPEN, file, flags, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
 
 
-@issue_app.command("attach")
+@issue_app.command(
+    "attach",
+    help=_help(
+        "Add a record that does not move the state (R7, R8 notices, R12, R6).", _attach_needs()
+    ),
+)
 def attach(
     issue: int = ISSUE,
     kind: str = typer.Argument(
@@ -761,14 +950,22 @@ def attach(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Add a record that does not move the state (R7, R8 notices, R12, R6)."""
     cls = issues.attach_kind(kind)
     data, source = _data(file, {})
     record = issues.record_from_data(cls, data, source=source)
     _run(issue, Action.ATTACH, [record], policy_file=policy_file, sign=sign, role=role, fmt=fmt)
 
 
-@issue_app.command("override")
+@issue_app.command(
+    "override",
+    help=_help(
+        "Waive named gate items for the next transition: a signed record of its own.",
+        _needs(
+            Override,
+            {"transition": "--transition", "waived": "--waive", "justification": "--justification"},
+        ),
+    ),
+)
 def override(
     issue: int = ISSUE,
     file: Path | None = FILE,
@@ -780,7 +977,6 @@ def override(
     policy_file: Path | None = POLICY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Waive named gate items for the next transition: a signed record of its own."""
     flags = {"transition": transition, "waived": waive, "justification": justification}
     _single(issue, Action.OVERRIDE, file, flags, policy_file=policy_file, sign=sign, role=role,
             fmt=fmt)  # fmt: skip
@@ -806,8 +1002,9 @@ def sign_(
     source = str(file)
     records: list[Record]
     if action is Action.DECIDE:
-        d, r, c, cr = issues.decision_from_data(data, source=source)
-        records = [d, r, c, *([cr] if cr is not None else [])]
+        found = issues.decision_from_data(data, source=source)
+        cr = found.change_request
+        records = [*found.records, *([cr] if cr is not None else [])]
     elif command == "review-change":
         records = [issues.record_from_data(ChangeImpactReview, data, source=source)]
     elif action is Action.ATTACH:

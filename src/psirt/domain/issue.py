@@ -6,19 +6,27 @@ is derived from them, so a store can persist the events and rebuild the issue wi
 ``SecurityIssue.from_events``. Each transition is a method that checks its gate (rules.yaml
 ``guards``) and raises ``GateNotMet`` naming every missing record or field at once. A signed
 ``override`` waives named items for the next transition of that name and is itself an event.
+
+Each affected release of the release matrix gets its own R5 resolution (the record's
+``releases``; none named: every affected release): a fix, an update of the intended environment
+of use, both, or an accepted residual risk. Each release's resolution has its own gate
+(``release_resolutions``); the issue closes when every affected release passed it (G_close).
+REMEDIATION, VERIFICATION and RELEASED are the states of the fix path; releases resolved by
+other means are shown per release, and an issue with no release to fix closes from DECISION.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from psirt.domain.policy import ApprovalKind, Policy
 from psirt.domain.records import (
+    AffectedRelease,
     Analysis,
     Audience,
     ChangeImpactReview,
@@ -115,18 +123,24 @@ class Action(StrEnum):
 
 
 S = State
+NA = ReleaseStatus.NOT_AFFECTED
 TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
     Action.TRIAGE: (frozenset({S.RECEIVED}), S.TRIAGE),
     Action.CLOSE_NOT_AFFECTED: (frozenset({S.TRIAGE}), S.CLOSED_NOT_AFFECTED),
     Action.CLOSE_DUPLICATE: (frozenset({S.TRIAGE}), S.CLOSED_DUPLICATE),
     Action.ANALYZE: (frozenset({S.TRIAGE, S.REOPENED}), S.ANALYSIS),
     Action.DECIDE: (frozenset({S.ANALYSIS, S.OPEN_ACCEPTED}), S.DECISION),
-    Action.START_REMEDIATION: (frozenset({S.DECISION}), S.REMEDIATION),
+    # from RELEASED / POST_FIX_MONITORING: a further fix release for releases still to fix
+    Action.START_REMEDIATION: (
+        frozenset({S.DECISION, S.RELEASED, S.POST_FIX_MONITORING}),
+        S.REMEDIATION,
+    ),
     Action.VERIFY: (frozenset({S.REMEDIATION}), S.VERIFICATION),
     Action.REWORK: (frozenset({S.VERIFICATION}), S.REMEDIATION),
     Action.RELEASE: (frozenset({S.VERIFICATION}), S.RELEASED),
     Action.MONITOR: (frozenset({S.RELEASED}), S.POST_FIX_MONITORING),
-    Action.CLOSE: (frozenset({S.POST_FIX_MONITORING, S.OPEN_ACCEPTED}), S.CLOSED),
+    # from DECISION: every release resolved without a fix (environment of use, acceptance)
+    Action.CLOSE: (frozenset({S.POST_FIX_MONITORING, S.OPEN_ACCEPTED, S.DECISION}), S.CLOSED),
     Action.ACCEPT_RISK: (frozenset({S.DECISION}), S.OPEN_ACCEPTED),
     Action.REOPEN: (frozenset({S.POST_FIX_MONITORING, S.OPEN_ACCEPTED}), S.REOPENED),
 }
@@ -140,19 +154,61 @@ _ATTACHABLE: dict[type[Record], frozenset[State]] = {
     CustomerNotice: frozenset(State) - TERMINAL - {S.RECEIVED},
     CrossProduct: frozenset(State) - TERMINAL - {S.RECEIVED},
     ChangeImpactReview: frozenset(
-        {S.REMEDIATION, S.VERIFICATION, S.RELEASED, S.POST_FIX_MONITORING}
-    ),
+        {
+            S.DECISION,
+            S.REMEDIATION,
+            S.VERIFICATION,
+            S.RELEASED,
+            S.POST_FIX_MONITORING,
+            S.OPEN_ACCEPTED,
+        }
+    ),  # fmt: skip
 }
-_CHANGE_APPROACHES = frozenset(
-    {
-        ResolutionApproach.FIX,
-        ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE,
-        ResolutionApproach.INTERIM_ENVIRONMENT_THEN_FIX,
-    }
+# States where a risk acceptance for some releases is recorded without a state change (the
+# issue is on another path for the other releases, or the acceptance is renewed).
+_ACCEPT_ATTACH_STATES = frozenset(
+    {S.DECISION, S.REMEDIATION, S.VERIFICATION, S.RELEASED, S.POST_FIX_MONITORING,
+     S.OPEN_ACCEPTED}
+)  # fmt: skip
+_FIX_APPROACHES = frozenset(
+    {ResolutionApproach.FIX, ResolutionApproach.INTERIM_ENVIRONMENT_THEN_FIX}
 )
 _ENV_APPROACHES = frozenset(
     {ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE, ResolutionApproach.INTERIM_ENVIRONMENT_THEN_FIX}
 )
+# Matrix statuses that call for a resolution (fixed or not affected without a fix: none).
+_OPEN_STATUSES = frozenset({ReleaseStatus.AFFECTED, ReleaseStatus.UNDER_INVESTIGATION})
+
+
+def merge_items(per_release: dict[str, list[str]], releases: int) -> list[str]:
+    """Gate items of several releases as one list. An item that each of the issue's
+    ``releases`` lacks is named once; an item only some lack names them
+    (``"R6_change_impact for Gateway@3.1.0"``)."""
+    which: dict[str, list[str]] = {}
+    for key, items in per_release.items():
+        for item in items:
+            which.setdefault(item, []).append(key)
+    return [
+        item if len(keys) == releases else f"{item} for {', '.join(keys)}"
+        for item, keys in which.items()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseResolution:
+    """One row of the release matrix: status, the R5 in force and what its gate still lacks."""
+
+    release: str
+    status: ReleaseStatus
+    needs_resolution: bool
+    approach: ResolutionApproach | None
+    missing: tuple[str, ...]
+
+    @property
+    def gate(self) -> str:
+        if not self.needs_resolution:
+            return "none needed"
+        return "passed" if not self.missing else "open"
 
 
 # --------------------------------------------------------------------------- events
@@ -469,19 +525,83 @@ class SecurityIssue:
             return analysis.item_class
         return self.intake.item_class
 
-    def release_matrix(self) -> dict[str, ReleaseStatus]:
-        """product@release -> current status, from intake, analysis, VEX and releases."""
-        matrix = {a.key: a.status for a in self.intake.affected}
+    def _entries(self, *, with_releases: bool = True) -> dict[str, AffectedRelease]:
+        """product@release -> its current entry, from intake, analysis, VEX (and releases)."""
+        matrix = {a.key: a for a in self.intake.affected}
         for event in self._events:
             for rec in event.records:
                 if isinstance(rec, Analysis) and rec.affected is not None:
-                    matrix.update({a.key: a.status for a in rec.affected})
+                    matrix.update({a.key: a for a in rec.affected})
                 elif isinstance(rec, NotAffected):
                     for key in rec.releases or tuple(matrix):
-                        matrix[key] = ReleaseStatus.NOT_AFFECTED
-                elif isinstance(rec, ReleaseAdvisory):
-                    matrix.update({a.key: a.status for a in rec.release_statuses})
+                        product, _, release = key.rpartition("@")
+                        entry = matrix.get(key) or AffectedRelease(product, release, NA)
+                        matrix[key] = dataclasses.replace(entry, status=NA)
+                elif isinstance(rec, ReleaseAdvisory) and with_releases:
+                    matrix.update({a.key: a for a in rec.release_statuses})
         return matrix
+
+    def release_matrix(self) -> dict[str, ReleaseStatus]:
+        """product@release -> current status, from intake, analysis, VEX and releases."""
+        return {k: a.status for k, a in self._entries().items()}
+
+    def affected_releases(self) -> list[str]:
+        """The releases that need a resolution: affected or under investigation, as the intake
+        and the analysis say (a fix release does not take them off)."""
+        return [k for k, a in self._entries(with_releases=False).items()
+                if a.status in _OPEN_STATUSES]  # fmt: skip
+
+    def component_purls(self) -> tuple[str, ...]:
+        """The affected components' package URLs named by the intake and the analyses."""
+        purls = [a.component_purl for a in self.intake.affected if a.component_purl]
+        for analysis in self.all(Analysis):
+            purls.extend(a.component_purl for a in analysis.affected or () if a.component_purl)
+        return tuple(dict.fromkeys(purls))
+
+    def resolutions(self) -> dict[str, ResolutionDecision]:
+        """product@release -> the R5 in force: the latest naming the release, or applying to
+        every affected release."""
+        affected = self.affected_releases()
+        out: dict[str, ResolutionDecision] = {}
+        for rec in self.all(ResolutionDecision):
+            out.update(dict.fromkeys(rec.releases or affected, rec))
+        return out
+
+    def pending_fix(self) -> list[str]:
+        """Releases resolved by a fix that no R10 release has marked fixed yet."""
+        released = self.all(ReleaseAdvisory)
+        return [
+            key
+            for key, r5 in self.resolutions().items()
+            if r5.approach in _FIX_APPROACHES and not any(r.fixes(key) for r in released)
+        ]
+
+    def release_resolutions(self) -> list[ReleaseResolution]:
+        """Each release of the matrix with the resolution in force and its gate status."""
+        affected = set(self.affected_releases())
+        resolutions = self.resolutions()
+        out = []
+        for key, status in self.release_matrix().items():
+            r5 = resolutions.get(key)
+            missing = self._release_items(key, resolutions) if key in affected else []
+            out.append(ReleaseResolution(
+                key, status, key in affected, r5.approach if r5 else None,
+                tuple(dict.fromkeys(missing)),
+            ))  # fmt: skip
+        return out
+
+    def vex_statuses(
+        self, release: ReleaseAdvisory, fixed_release: str
+    ) -> tuple[AffectedRelease, ...]:
+        """The VEX status of every release once ``release`` is out: the release matrix with its
+        release statuses, and the fixed release itself as fixed."""
+        entries = self._entries()
+        entries.update({a.key: a for a in release.release_statuses})
+        out = [AffectedRelease(a.product, a.release, a.status) for a in entries.values()]
+        product, at, version = fixed_release.rpartition("@")
+        if at and fixed_release not in entries:
+            out.append(AffectedRelease(product, version, ReleaseStatus.FIXED))
+        return tuple(out)
 
     def _pending_waivers(self, transition: str) -> set[str]:
         waived: set[str] = set()
@@ -619,8 +739,10 @@ class SecurityIssue:
             gate.text(record.supplier, "R8_third_party.supplier")
         elif isinstance(record, CustomerNotice):
             gate.text(record.description_and_impact, "R8_customer.description_and_impact")
+            self._known_releases(gate, record.releases, "R8_customer.releases")
         elif isinstance(record, ChangeImpactReview):
             gate.text(record.change_request_id, "R6_change_impact.change_request_id")
+            self._known_releases(gate, record.releases, "R6_change_impact.releases")
         gate.check()
         return self._append(
             Action.ATTACH,
@@ -852,19 +974,63 @@ class SecurityIssue:
             if r7.eu_route in {EuRoute.SERIOUS_INCIDENT, EuRoute.FSCA}:
                 gate.need(r7.eu_category is not None, "R7_reportability.eu_category")
 
+    def _resolution_fields(
+        self, gate: _Gate, resolution: ResolutionDecision, label: str, *, uncontrolled: bool
+    ) -> None:
+        """R5 on its own: rationale, target, release vehicle, and G_env_only for an
+        environment-of-use update (MDCG 2019-16 §3.6)."""
+        gate.text(resolution.rationale, f"{label}.rationale")
+        if resolution.approach is not ResolutionApproach.ACCEPT_RESIDUAL_RISK:
+            gate.need(resolution.target_date is not None, f"{label}.target_date")
+        if resolution.release_vehicle is ReleaseVehicle.REGULAR_CYCLE:
+            if uncontrolled and self.policy.uncontrolled_release_vehicle == "out_of_cycle":
+                gate.missing.append(f"{label}.release_vehicle out_of_cycle (uncontrolled)")
+            gate.text(
+                resolution.regular_cycle_justification_ref,
+                f"{label}.regular_cycle_justification_ref",
+            )
+        if (
+            uncontrolled
+            and resolution.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK
+            and not self.policy.allow_accepting_uncontrolled_risk
+        ):
+            gate.missing.append(f"{label}.approach (uncontrolled risk cannot be accepted)")
+        if resolution.approach in _ENV_APPROACHES:
+            self._environment_fields(gate, resolution, label)
+
+    def _environment_fields(self, gate: _Gate, r: ResolutionDecision, label: str) -> None:
+        """G_env_only: the versioned environment document and the §3.6 justifications."""
+        gate.text(r.environment_document, f"{label}.environment_document")
+        gate.text(r.environment_document_version, f"{label}.environment_document_version")
+        gate.need(r.environment_requirements, f"{label}.environment_requirements")
+        gate.text(r.evidence_risk_acceptable, f"{label}.evidence_risk_acceptable")
+        gate.text(r.user_capability_justification, f"{label}.user_capability_justification")
+        gate.text(r.labelling_update_ref, f"{label}.labelling_update_ref")
+        if r.approach is ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE:
+            gate.text(r.env_compensation_justification, f"{label}.env_compensation_justification")
+
+    def _known_releases(self, gate: _Gate, keys: Iterable[str], label: str) -> None:
+        known = self.release_matrix()
+        for key in keys:
+            gate.need(key in known, f"{label} {key} (not a release of this issue)")
+
     def decide(
         self,
         disclosure: DisclosureDecision,
-        resolution: ResolutionDecision,
+        resolution: ResolutionDecision | Sequence[ResolutionDecision],
         cross_product: CrossProduct,
         *,
         actor: str,
         at: dt.datetime,
         signatures: Sequence[Signature] = (),
     ) -> Event:
-        """ANALYSIS|OPEN_ACCEPTED -> DECISION with R4, R5, R12 (9.5 bullets 1, 2, 4, 5)."""
+        """ANALYSIS|OPEN_ACCEPTED -> DECISION with R4, R5 (one per group of releases) and R12
+        (9.5 bullets 1, 2, 4, 5). Every affected release must have a resolution afterwards."""
         target = self._from(Action.DECIDE)
         gate = _Gate(self, Action.DECIDE.value)
+        resolutions = (
+            [resolution] if isinstance(resolution, ResolutionDecision) else list(resolution)
+        )
         self._analysis_complete(gate)
         self._reportability_gates(gate)
         status = self.risk_status
@@ -882,41 +1048,27 @@ class SecurityIssue:
                 gate.need(Audience.USERS in disclosure.audiences, "R4_disclosure.audiences users")
         elif disclosure.decision is DisclosureKind.NO_DISCLOSURE:
             gate.need(status is RiskControlStatus.CONTROLLED, "R3_analysis.risk_control_status")
-        # R5
-        gate.text(resolution.rationale, "R5_resolution.rationale")
-        if resolution.approach is not ResolutionApproach.ACCEPT_RESIDUAL_RISK:
-            gate.need(resolution.target_date is not None, "R5_resolution.target_date")
-        if resolution.release_vehicle is ReleaseVehicle.REGULAR_CYCLE:
-            if uncontrolled and self.policy.uncontrolled_release_vehicle == "out_of_cycle":
-                gate.missing.append("R5_resolution.release_vehicle out_of_cycle (uncontrolled)")
-            gate.text(
-                resolution.regular_cycle_justification_ref,
-                "R5_resolution.regular_cycle_justification_ref",
-            )
-        if (
-            uncontrolled
-            and resolution.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK
-            and not self.policy.allow_accepting_uncontrolled_risk
-        ):
-            gate.missing.append("R5_resolution.approach (uncontrolled risk cannot be accepted)")
-        if resolution.approach in _ENV_APPROACHES:  # G_env_only
-            gate.text(resolution.environment_document, "R5_resolution.environment_document")
-            gate.text(
-                resolution.environment_document_version,
-                "R5_resolution.environment_document_version",
-            )
-            gate.need(resolution.environment_requirements, "R5_resolution.environment_requirements")
-            gate.text(resolution.evidence_risk_acceptable, "R5_resolution.evidence_risk_acceptable")
-            gate.text(
-                resolution.user_capability_justification,
-                "R5_resolution.user_capability_justification",
-            )
-            gate.text(resolution.labelling_update_ref, "R5_resolution.labelling_update_ref")
-            if resolution.approach is ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE:
-                gate.text(
-                    resolution.env_compensation_justification,
-                    "R5_resolution.env_compensation_justification",
-                )
+        # R5, one per group of releases
+        gate.need(resolutions, "R5_resolution")
+        labels = (
+            ["R5_resolution"]
+            if len(resolutions) == 1
+            else [f"R5_resolution[{i}]" for i in range(len(resolutions))]
+        )
+        decided = self.resolutions()
+        named: dict[str, str] = {}
+        for r5, label in zip(resolutions, labels, strict=True):
+            self._resolution_fields(gate, r5, label, uncontrolled=uncontrolled)
+            if len(resolutions) > 1 and not r5.releases:
+                gate.missing.append(f"{label}.releases (name the releases of each resolution)")
+            self._known_releases(gate, r5.releases, f"{label}.releases")
+            for key in r5.releases:
+                if key in named:
+                    gate.missing.append(f"{label}.releases {key} (also in {named[key]})")
+                named.setdefault(key, label)
+            decided.update(dict.fromkeys(r5.releases or self.affected_releases(), r5))
+        for key in self.affected_releases():
+            gate.need(key in decided, f"R5_resolution for {key}")
         # R12
         gate.need(cross_product.checked, "R12_cross_product.checked")
         gate.text(cross_product.query, "R12_cross_product.query")
@@ -925,11 +1077,14 @@ class SecurityIssue:
         notified = {n.supplier for n in self.all(ThirdPartyNotice)}
         for supplier in a.third_party_suppliers if a else ():
             gate.need(supplier in notified, f"R8_third_party {supplier}")
-        for rec, label in ((disclosure, "R4_disclosure"), (resolution, "R5_resolution")):
-            gate.approvals(ApprovalKind.DECISION, rec, signatures, author=actor, label=label)
+        gate.approvals(
+            ApprovalKind.DECISION, disclosure, signatures, author=actor, label="R4_disclosure"
+        )
+        for r5, label in zip(resolutions, labels, strict=True):
+            gate.approvals(ApprovalKind.DECISION, r5, signatures, author=actor, label=label)
         gate.check()
         return self._append(
-            Action.DECIDE, [disclosure, resolution, cross_product], actor=actor, at=at,
+            Action.DECIDE, [disclosure, *resolutions, cross_product], actor=actor, at=at,
             signatures=signatures, state_after=target,
         )  # fmt: skip
 
@@ -941,13 +1096,14 @@ class SecurityIssue:
         at: dt.datetime,
         signatures: Sequence[Signature] = (),
     ) -> Event:
-        """DECISION -> REMEDIATION with the change request (62304 §9.4)."""
+        """DECISION (or, for a further fix release, RELEASED|POST_FIX_MONITORING) -> REMEDIATION
+        with the change request (62304 §9.4); a release resolved by a fix must be left to fix."""
         target = self._from(Action.START_REMEDIATION)
         gate = _Gate(self, Action.START_REMEDIATION.value)
-        resolution = self.latest(ResolutionDecision)
         gate.need(
-            resolution is not None and resolution.approach in _CHANGE_APPROACHES,
-            "R5_resolution.approach fix or environment-of-use update",
+            self.pending_fix(),
+            "R5_resolution.approach fix or interim_environment_then_fix for a release not yet "
+            "fixed",
         )
         gate.text(change_request.change_request_id, "change_request.change_request_id")
         gate.text(change_request.description, "change_request.description")
@@ -957,12 +1113,14 @@ class SecurityIssue:
             signatures=signatures, state_after=target,
         )  # fmt: skip
 
-    def _change_review(self, gate: _Gate) -> None:
-        """G_change_review: R6 approved by every required reviewer."""
-        review = self.latest(ChangeImpactReview)
-        if review is None:
+    def _change_review(self, gate: _Gate, key: str | None = None) -> None:
+        """G_change_review: the R6 covering ``key`` (any R6 when None) approved by every
+        required reviewer."""
+        reviews = [r for r in self.all(ChangeImpactReview) if key is None or r.covers(key)]
+        if not reviews:
             gate.missing.append("R6_change_impact")
             return
+        review = reviews[-1]
         sigs = self._event_of(review).signatures
         for name in self.policy.required_review_aspects:
             aspect = ReviewAspect(name)
@@ -983,6 +1141,17 @@ class SecurityIssue:
                 f"R6_change_impact.{aspect.value} signature by {entry.reviewer}",
             )
 
+    def _per_release(
+        self, keys: Iterable[str], check: Callable[[_Gate, str], None]
+    ) -> dict[str, list[str]]:
+        """``check`` run for each release: what each lacks."""
+        per: dict[str, list[str]] = {}
+        for key in keys:
+            scratch = _Gate(self, "release")
+            check(scratch, key)
+            per[key] = scratch.missing
+        return per
+
     def _interim_notice(self, gate: _Gate) -> None:
         if self.risk_status is not RiskControlStatus.UNCONTROLLED:
             return
@@ -992,6 +1161,25 @@ class SecurityIssue:
         else:
             gate.missing.extend(interim[-1].missing_fda_elements())
 
+    def _rescan(self, gate: _Gate, v: Verification, *, typed_refused: bool) -> None:
+        """G_verify rescan_no_new_vulns, from the re-scan psirt computed (R9 ``rescan``)."""
+        if typed_refused and v.typed_rescan:
+            gate.missing.append(
+                "R9_verification.rescan_tool, rescan_date and rescan_new_vulnerabilities "
+                "(psirt computes the re-scan; leave them out)"
+            )
+        if v.rescan is None:
+            if self.policy.require_rescan or v.rescan_new_vulnerabilities:
+                gate.missing.append(
+                    "R9_verification.rescan (computed by psirt from the stored findings of the "
+                    "fixed release)"
+                )
+            return
+        unknown, found = v.rescan.problems()
+        if self.policy.require_rescan:
+            gate.missing.extend(unknown)
+        gate.missing.extend(found)
+
     def verify(
         self,
         verification: Verification,
@@ -1000,13 +1188,19 @@ class SecurityIssue:
         at: dt.datetime,
         signatures: Sequence[Signature] = (),
     ) -> Event:
-        """REMEDIATION -> VERIFICATION. G_change_review; interim customer notice if uncontrolled."""
+        """REMEDIATION -> VERIFICATION. G_change_review for the releases being fixed; interim
+        customer notice if uncontrolled; the computed re-scan of the fixed release is clean."""
         target = self._from(Action.VERIFY)
         gate = _Gate(self, Action.VERIFY.value)
-        self._change_review(gate)
+        # The change under verification fixes some of the releases still to fix: one of them
+        # at least has its R6 (closure checks each release's own).
+        reviews = self._per_release(self.pending_fix(), self._change_review)
+        if reviews and all(reviews.values()):
+            gate.missing.extend(merge_items(reviews, len(self.release_matrix())))
         self._interim_notice(gate)
         gate.text(verification.tester, "R9_verification.tester")
         gate.text(verification.software_version, "R9_verification.software_version")
+        self._rescan(gate, verification, typed_refused=True)
         gate.check()
         return self._append(
             Action.VERIFY, [verification], actor=actor, at=at, signatures=signatures,
@@ -1025,6 +1219,20 @@ class SecurityIssue:
             Action.REWORK, [rework], actor=actor, at=at, signatures=signatures, state_after=target
         )
 
+    @staticmethod
+    def fixed_release(release: ReleaseAdvisory) -> str:
+        """The release R10 names: psirt's resolution of ``release_version`` when computed."""
+        return release.sbom.release if release.sbom is not None else release.release_version
+
+    @staticmethod
+    def _verified_release(v: Verification, fixed: str) -> str:
+        """The release R9 verified, as ``fixed`` names it when they are the same."""
+        if v.rescan is not None:
+            return v.rescan.release
+        if fixed.rpartition("@")[2] == v.software_version:  # recorded before psirt resolved it
+            return fixed
+        return v.software_version
+
     def release(
         self,
         release: ReleaseAdvisory,
@@ -1033,25 +1241,24 @@ class SecurityIssue:
         at: dt.datetime,
         signatures: Sequence[Signature] = (),
     ) -> Event:
-        """VERIFICATION -> RELEASED. G_verify, G_item_class, advisory per R4, R7 filings."""
+        """VERIFICATION -> RELEASED. G_verify, G_item_class, advisory per R4, R7 filings; the
+        SBOM and VEX claims checked against what psirt computed."""
         target = self._from(Action.RELEASE)
         gate = _Gate(self, Action.RELEASE.value)
+        fixed = self.fixed_release(release)
         v = self.latest(Verification)
         if v is None:
             gate.missing.append("R9_verification")
         else:
             gate.need(v.targeted_test_passed, "R9_verification.targeted_test_passed")
             gate.need(v.regression_passed, "R9_verification.regression_passed")
-            if self.policy.require_rescan:
-                gate.need(
-                    v.rescan_new_vulnerabilities is not None and v.rescan_tool.strip(),
-                    "R9_verification.rescan",
-                )
-                gate.need(
-                    not v.rescan_new_vulnerabilities,
-                    "R9_verification.rescan_new_vulnerabilities none",
-                )
+            self._rescan(gate, v, typed_refused=False)
             gate.need(v.tester_independence is not None, "R9_verification.tester_independence")
+            verified = self._verified_release(v, fixed)
+            gate.need(
+                verified == fixed,
+                f"R9_verification of {fixed} (the last verification is of {verified})",
+            )
             verify_event = self._event_of(v)
             gate.approvals(
                 ApprovalKind.VERIFICATION,
@@ -1061,6 +1268,19 @@ class SecurityIssue:
                 label="R9_verification",
             )
         gate.need(release.release_statuses, "R10_release_advisory.release_statuses")
+        self._known_releases(
+            gate, (a.key for a in release.release_statuses), "R10_release_advisory.release_statuses"
+        )
+        resolutions = self.resolutions()
+        for a in release.release_statuses:
+            r5 = resolutions.get(a.key)
+            if a.status is ReleaseStatus.FIXED and r5 is not None:
+                gate.need(
+                    r5.approach in _FIX_APPROACHES,
+                    f"R10_release_advisory.release_statuses {a.key} fixed (its resolution is "
+                    f"{r5.approach.value})",
+                )
+        self._release_evidence(gate, release, fixed)
         self._item_class_gate(gate, release)
         disclosure = self.latest(DisclosureDecision)
         if (
@@ -1082,6 +1302,33 @@ class SecurityIssue:
             Action.RELEASE, [release], actor=actor, at=at, signatures=signatures,
             state_after=target,
         )  # fmt: skip
+
+    def _release_evidence(self, gate: _Gate, release: ReleaseAdvisory, fixed: str) -> None:
+        """R10's computed SBOM evidence and VEX statuses, and the claims checked against them."""
+        label = "R10_release_advisory"
+        sbom = release.sbom
+        if sbom is None:
+            gate.missing.append(f"{label}.sbom (computed by psirt from the fixed release's SBOM)")
+        elif not sbom.release_stored:
+            gate.missing.append(f"{label}.release_version: {fixed} is not a stored release")
+        elif release.sbom_updated:
+            if sbom.document_id is None:
+                gate.missing.append(f"{label}.sbom_updated: no SBOM of {fixed} is stored")
+            for c in sbom.still_listed:
+                gate.missing.append(
+                    f"{label}.sbom_updated: the SBOM of {fixed} (document {sbom.document_id}) "
+                    f"still lists {c}"
+                )
+        gate.need(
+            release.vex_statuses == self.vex_statuses(release, fixed),
+            f"{label}.vex_statuses as computed from the release matrix",
+        )
+        if release.vex_updated:
+            for a in release.vex_statuses:
+                gate.need(
+                    a.status is not ReleaseStatus.UNDER_INVESTIGATION,
+                    f"{label}.vex_updated: {a.key} is still under_investigation",
+                )
 
     def _item_class_gate(self, gate: _Gate, release: ReleaseAdvisory | None) -> None:
         """G_item_class: obligations of maintained / supported / required software items."""
@@ -1128,6 +1375,24 @@ class SecurityIssue:
             state_after=target,
         )  # fmt: skip
 
+    def _accepted_releases(self, acceptance: RiskAcceptance) -> list[str]:
+        """The releases an R15 covers: those it names, else every release resolved by accepting
+        the residual risk."""
+        if acceptance.releases:
+            return list(acceptance.releases)
+        return [
+            key
+            for key, r5 in self.resolutions().items()
+            if r5.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK
+        ]
+
+    def _acceptance_fields(self, gate: _Gate, r: RiskAcceptance) -> None:
+        gate.text(r.residual_risk_statement, "R15_risk_acceptance.residual_risk_statement")
+        gate.need(r.compensating_controls, "R15_risk_acceptance.compensating_controls")
+        gate.text(r.controlled_risk_evidence, "R15_risk_acceptance.controlled_risk_evidence")
+        gate.text(r.user_information_ref, "R15_risk_acceptance.user_information_ref")
+        gate.text(r.approver, "R15_risk_acceptance.approver")
+
     def accept_risk(
         self,
         acceptance: RiskAcceptance,
@@ -1136,26 +1401,42 @@ class SecurityIssue:
         at: dt.datetime,
         signatures: Sequence[Signature] = (),
     ) -> Event:
-        """DECISION -> OPEN_ACCEPTED with R15, signed by management and the safety risk manager."""
-        target = self._from(Action.ACCEPT_RISK)
-        gate = _Gate(self, Action.ACCEPT_RISK.value)
-        resolution = self.latest(ResolutionDecision)
-        gate.need(
-            resolution is not None
-            and resolution.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK,
-            "R5_resolution.approach accept_residual_risk",
+        """R15 for the releases resolved by accepting the residual risk, signed by management
+        and the safety risk manager. DECISION -> OPEN_ACCEPTED when every affected release is
+        resolved so; otherwise (other releases on their own path, or a renewed acceptance) the
+        record is added without a state change."""
+        resolutions = self.resolutions()
+        all_accepted = bool(resolutions) and all(
+            resolutions.get(key) is not None
+            and resolutions[key].approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK
+            for key in self.affected_releases()
         )
+        if self.state is S.DECISION and all_accepted:
+            action, target = Action.ACCEPT_RISK, self._from(Action.ACCEPT_RISK)
+        elif self.state in _ACCEPT_ATTACH_STATES:
+            action, target = Action.ATTACH, self.state
+        else:
+            allowed = ", ".join(sorted(s.value for s in _ACCEPT_ATTACH_STATES))
+            raise Conflict(
+                f"accept_risk: issue {self.issue_id} is {self.state.value}, needs {allowed}"
+            )
+        gate = _Gate(self, Action.ACCEPT_RISK.value)
+        r = acceptance
+        covered = self._accepted_releases(r)
+        self._known_releases(gate, r.releases, "R15_risk_acceptance.releases")
+        gate.need(covered, "R5_resolution.approach accept_residual_risk")
+        for key in covered:
+            r5 = resolutions.get(key)
+            gate.need(
+                r5 is not None and r5.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK,
+                f"R5_resolution.approach accept_residual_risk for {key}",
+            )
         if (
             self.risk_status is not RiskControlStatus.CONTROLLED
             and not self.policy.allow_accepting_uncontrolled_risk
         ):
             gate.missing.append("R3_analysis.risk_control_status controlled")
-        r = acceptance
-        gate.text(r.residual_risk_statement, "R15_risk_acceptance.residual_risk_statement")
-        gate.need(r.compensating_controls, "R15_risk_acceptance.compensating_controls")
-        gate.text(r.controlled_risk_evidence, "R15_risk_acceptance.controlled_risk_evidence")
-        gate.text(r.user_information_ref, "R15_risk_acceptance.user_information_ref")
-        gate.text(r.approver, "R15_risk_acceptance.approver")
+        self._acceptance_fields(gate, r)
         gate.need(r.review_on > at.date(), "R15_risk_acceptance.review_on in the future")
         self._item_class_gate(gate, None)
         gate.approvals(
@@ -1166,26 +1447,85 @@ class SecurityIssue:
             label="R15_risk_acceptance",
         )
         gate.check()
-        return self._append(
-            Action.ACCEPT_RISK, [r], actor=actor, at=at, signatures=signatures, state_after=target
+        return self._append(action, [r], actor=actor, at=at, signatures=signatures,
+                            state_after=target)  # fmt: skip
+
+    # ----------------------------------------------------------------- per-release gates
+
+    def _release_items(
+        self, key: str, resolutions: dict[str, ResolutionDecision] | None = None
+    ) -> list[str]:
+        """What release ``key``'s resolution still lacks; empty when it passed its gate."""
+        r5 = (self.resolutions() if resolutions is None else resolutions).get(key)
+        gate = _Gate(self, "release")
+        if r5 is None:
+            gate.missing.append("R5_resolution")
+            return gate.missing
+        if r5.approach in _ENV_APPROACHES:
+            self._environment_items(gate, r5, key)
+        if r5.approach in _FIX_APPROACHES:
+            self._fix_items(gate, key)
+        if r5.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK:
+            self._acceptance_items(gate, key)
+        return gate.missing
+
+    def _environment_items(self, gate: _Gate, r5: ResolutionDecision, key: str) -> None:
+        """An environment-of-use update: the document and its justifications, R6 where the
+        policy requires it, the customer notice where required."""
+        self._environment_fields(gate, r5, "R5_resolution")
+        if self.policy.environment_update_change_review:
+            self._change_review(gate, key)
+        if (
+            self.policy.environment_update_customer_notice
+            or self.item_class() is ItemClass.SUPPORTED
+            or self.risk_status is RiskControlStatus.UNCONTROLLED
+        ):
+            gate.need(
+                any(n.covers(key) for n in self.all(CustomerNotice)),
+                "R8_customer (environment-of-use update)",
+            )
+
+    def _fix_items(self, gate: _Gate, key: str) -> None:
+        """A fix: change request, R6, R9 of the fixed release, R10 marking the release fixed."""
+        gate.need(self.all(ChangeRequest), "change_request")
+        self._change_review(gate, key)
+        fixes = [r for r in self.all(ReleaseAdvisory) if r.fixes(key)]
+        if not fixes:
+            gate.missing.append("R10_release_advisory (a release marking it fixed)")
+            return
+        fixed = self.fixed_release(fixes[-1])
+        gate.need(
+            any(self._verified_release(v, fixed) == fixed for v in self.all(Verification)),
+            f"R9_verification of {fixed}",
+        )
+
+    def _acceptance_items(self, gate: _Gate, key: str) -> None:
+        """An accepted residual risk: the R15 covering the release, with its approvals."""
+        found = [r for r in self.all(RiskAcceptance) if key in self._accepted_releases(r)]
+        if not found:
+            gate.missing.append("R15_risk_acceptance")
+            return
+        r15 = found[-1]
+        event = self._event_of(r15)
+        self._acceptance_fields(gate, r15)
+        gate.approvals(
+            ApprovalKind.RISK_ACCEPTANCE,
+            r15,
+            event.signatures,
+            author=event.actor,
+            label="R15_risk_acceptance",
         )
 
     def close(
         self, closure: Closure, *, actor: str, at: dt.datetime, signatures: Sequence[Signature] = ()
     ) -> Event:
-        """POST_FIX_MONITORING|OPEN_ACCEPTED -> CLOSED. G_close."""
+        """POST_FIX_MONITORING|OPEN_ACCEPTED|DECISION -> CLOSED. G_close: every affected
+        release's resolution passed its gate, disclosure done, third parties settled, R12."""
         target = self._from(Action.CLOSE)
         gate = _Gate(self, Action.CLOSE.value)
-        accepted: set[str] = set()
-        acceptance = self.latest(RiskAcceptance)
-        if self.state is S.OPEN_ACCEPTED and acceptance is not None:
-            accepted = set(acceptance.releases) or set(self.release_matrix())
-        for key, status in sorted(self.release_matrix().items()):
-            if status in (ReleaseStatus.FIXED, ReleaseStatus.NOT_AFFECTED) or key in accepted:
-                continue
-            gate.missing.append(
-                f"release {key} fixed, not_affected or accepted (is {status.value})"
-            )
+        resolutions = self.resolutions()
+        per = {key: self._release_items(key, resolutions) for key in self.affected_releases()}
+        gate.missing.extend(merge_items(per, len(self.release_matrix())))
         self._disclosure_done(gate)
         for supplier, notice in self._third_party_notices().items():
             gate.need(
@@ -1193,9 +1533,6 @@ class SecurityIssue:
                 f"R8_third_party {supplier} acknowledged_at or non_response_documented",
             )
         gate.need(self.latest(CrossProduct) is not None, "R12_cross_product")
-        resolution = self.latest(ResolutionDecision)
-        if resolution is not None and resolution.approach in _CHANGE_APPROACHES:
-            self._change_review(gate)
         gate.text(closure.rmf_updated_ref, "R16_closure.rmf_updated_ref")
         gate.need(closure.problem_report_closed, "R16_closure.problem_report_closed")
         gate.approvals(ApprovalKind.CLOSURE, closure, signatures, author=actor, label="R16_closure")
@@ -1323,7 +1660,11 @@ class SecurityIssue:
                 add(f"EU_{r7.eu_category.value.upper()}", "MDR Art. 87 report",
                     aware + dt.timedelta(days=days), "MDR Art. 87", r7.eu_submitted_at)  # fmt: skip
         acceptance = self.latest(RiskAcceptance)
-        if acceptance is not None and self.state is S.OPEN_ACCEPTED:
+        accepting = any(
+            r5.approach is ResolutionApproach.ACCEPT_RESIDUAL_RISK
+            for r5 in self.resolutions().values()
+        )
+        if acceptance is not None and accepting and self.state not in TERMINAL:
             review = dt.datetime.combine(acceptance.review_on, dt.time(23, 59), tzinfo=t0.tzinfo)
             add("RISK_ACCEPTANCE_REVIEW", "re-review the accepted residual risk", review,
                 "R15", None)  # fmt: skip

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -112,6 +114,8 @@ class Policy:
     allow_accepting_uncontrolled_risk: bool
     require_rescan: bool
     uncontrolled_requires_customer_audience: bool
+    environment_update_change_review: bool
+    environment_update_customer_notice: bool
     approvals: Mapping[ApprovalKind, ApprovalRule]
     people: Mapping[str, tuple[Role, ...]]
     release_gate: ReleaseGatePolicy
@@ -132,11 +136,19 @@ def _default_document() -> dict[str, Any]:
 
 # Tables whose keys are free (user-defined names) rather than fixed by the defaults.
 _OPEN_TABLES = {"people", "approvals"}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_key(key: str) -> str:
+    """``key`` as TOML writes it: bare when it can be, quoted otherwise (``"pat.psirt"``)."""
+    if _BARE_KEY.fullmatch(key):
+        return key
+    return json.dumps(key, ensure_ascii=False)
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any], source: str, path: str) -> None:
     for key, value in over.items():
-        where = f"{path}.{key}" if path else key
+        where = f"{path}.{toml_key(key)}" if path else toml_key(key)
         if key not in base:
             if path in _OPEN_TABLES:
                 base[key] = copy.deepcopy(value)
@@ -321,10 +333,13 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
     people_table = r.get("people")
     if not isinstance(people_table, dict):
         raise InputError(source, "people", "expected a table")
-    people = {
-        person: tuple(r.enum(f"people.{person}", Role, v) for v in r.strs(f"people.{person}"))
-        for person in people_table
-    }
+    people: dict[str, tuple[Role, ...]] = {}
+    for person, held in people_table.items():
+        # Any name: dots, hyphens, e-mail addresses. The key is never split again.
+        where = f"people.{toml_key(person)}"
+        if not person.strip():
+            raise InputError(source, where, "a person's name must not be empty")
+        people[person] = tuple(r.enum(where, Role, v) for v in r.strs(where, held))
     vehicle = r.get("risk.floor.uncontrolled_release_vehicle")
     r.enum("risk.floor.uncontrolled_release_vehicle", ReleaseVehicle, vehicle)
     return Policy(
@@ -340,6 +355,8 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
         uncontrolled_requires_customer_audience=r.bool_(
             "gates.uncontrolled_requires_customer_audience"
         ),
+        environment_update_change_review=r.bool_("gates.environment_update_change_review"),
+        environment_update_customer_notice=r.bool_("gates.environment_update_customer_notice"),
         approvals=MappingProxyType(approvals),
         people=MappingProxyType(people),
         release_gate=ReleaseGatePolicy(

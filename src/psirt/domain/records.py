@@ -7,7 +7,10 @@ R9 verification, R10 release/advisory, R11 post-fix check, R12 cross-product imp
 R15 risk acceptance, R16 closure; plus the not-affected (VEX) record, overrides and reopenings.
 
 Every record has a canonical ``to_dict()`` (JSON types only; its canonical JSON is what a
-``Signature`` digests) and ``from_dict()`` that raises ``InputError`` naming the field.
+``Signature`` digests) and ``from_dict()`` that raises one ``InputError`` naming every missing,
+unknown or invalid field at once. Fields added after records of a kind were first stored are
+declared with ``added()``: while they hold their default they are left out of the canonical
+form, so records stored before (and the signatures over them) keep their digests.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import types
 import typing
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
@@ -194,6 +198,17 @@ def sha256_of(value: Any) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
+_ADDED = "psirt_added_field"
+# Dates and times outside these years are refused: the deadlines add days to them.
+MIN_YEAR = 1900
+MAX_YEAR = 9000
+
+
+def added(default: Any) -> Any:
+    """A field added after records of its kind were stored (see the module docstring)."""
+    return field(default=default, metadata={_ADDED: True})
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, Record):
         return value.to_dict()
@@ -221,7 +236,16 @@ def _decode(tp: Any, raw: Any, source: str, where: str) -> Any:  # noqa: C901 - 
         if not isinstance(raw, list):
             raise InputError(source, where, "expected an array")
         (item,) = typing.get_args(tp)[:1]
-        return tuple(_decode(item, v, source, f"{where}[{i}]") for i, v in enumerate(raw))
+        out: list[Any] = []
+        problems: list[tuple[str | None, str]] = []
+        for i, v in enumerate(raw):
+            try:
+                out.append(_decode(item, v, source, f"{where}[{i}]"))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError.of(source, problems)
+        return tuple(out)
     if isinstance(tp, type) and issubclass(tp, Record):
         return tp.from_dict(raw, source=source, location=where)
     if isinstance(tp, type) and issubclass(tp, StrEnum):
@@ -239,14 +263,17 @@ def _decode(tp: Any, raw: Any, source: str, where: str) -> Any:  # noqa: C901 - 
             raise InputError(source, where, f"not an ISO 8601 date-time: {raw!r}") from None
         if value.tzinfo is None:
             raise InputError(source, where, "date-time needs a time zone")
+        _check_year(value.year, source, where)
         return value
     if tp is dt.date:
         if not isinstance(raw, str):
             raise InputError(source, where, "expected an ISO 8601 date")
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
             raise InputError(source, where, f"not an ISO 8601 date: {raw!r}") from None
+        _check_year(day.year, source, where)
+        return day
     if tp is bool:
         if not isinstance(raw, bool):
             raise InputError(source, where, "expected true or false")
@@ -254,7 +281,13 @@ def _decode(tp: Any, raw: Any, source: str, where: str) -> Any:  # noqa: C901 - 
     if tp is float:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise InputError(source, where, "expected a number")
-        return float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:
+            raise InputError(source, where, "number out of range") from None
+        if not math.isfinite(number):
+            raise InputError(source, where, "expected a finite number")
+        return number
     if tp is int:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise InputError(source, where, "expected an integer")
@@ -262,8 +295,24 @@ def _decode(tp: Any, raw: Any, source: str, where: str) -> Any:  # noqa: C901 - 
     if tp is str:
         if not isinstance(raw, str):
             raise InputError(source, where, "expected a string")
+        check_text(raw, source, where)
         return raw
     raise TypeError(f"no decoder for {tp!r}")  # a programming error in a record definition
+
+
+def _check_year(year: int, source: str, where: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(source, where, f"year {year} is outside {MIN_YEAR} to {MAX_YEAR}")
+
+
+def check_text(text: str, source: str, where: str | None) -> None:
+    """Text psirt can store and hash: no NUL character, no lone surrogate."""
+    if "\x00" in text:
+        raise InputError(source, where, "contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(source, where, "not valid Unicode text (a lone surrogate)") from None
 
 
 _HINTS: dict[str, dict[str, Any]] = {}
@@ -286,9 +335,17 @@ class Record:
     """Base of every lifecycle record: canonical dict form and typed decoding."""
 
     KIND: ClassVar[str] = ""
+    # Fields with a default that a new record file must still name (its gate needs them).
+    REQUIRED_KEYS: ClassVar[frozenset[str]] = frozenset()
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _encode(getattr(self, f.name)) for f in fields(self)}
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get(_ADDED) and value == f.default:
+                continue
+            out[f.name] = _encode(value)
+        return out
 
     def digest(self) -> str:
         """sha256 of the canonical JSON of ``to_dict()``."""
@@ -301,17 +358,28 @@ class Record:
             raise InputError(source, location or cls.KIND or cls.__name__, "expected an object")
         hints = _hints(cls)
         names = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise InputError(source, f"{prefix}{unknown[0]}", "unknown field")
+        problems: list[tuple[str | None, str]] = [
+            (f"{prefix}{key}", "unknown field") for key in sorted(set(map(str, data)) - names)
+        ]
         kwargs: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in data:
-                if f.default is MISSING and f.default_factory is MISSING:
-                    raise InputError(source, f"{prefix}{f.name}", "missing field")
+                required = f.default is MISSING and f.default_factory is MISSING
+                if required or f.name in cls.REQUIRED_KEYS:
+                    problems.append((f"{prefix}{f.name}", "missing field"))
                 continue
-            kwargs[f.name] = _decode(hints[f.name], data[f.name], source, f"{prefix}{f.name}")
-        return cls(**kwargs)
+            try:
+                kwargs[f.name] = _decode(hints[f.name], data[f.name], source, f"{prefix}{f.name}")
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError.of(source, problems)
+        try:
+            return cls(**kwargs)
+        except InputError as exc:  # the record's own checks name its kind and their field
+            raise InputError.of(
+                source, [(f"{prefix}{loc}" if loc else location, msg) for loc, msg in exc.problems]
+            ) from None
 
     def _check_times(self) -> None:
         for f in fields(self):
@@ -380,6 +448,7 @@ class Intake(Record):
     """R1: how and when the organisation learned of the issue (T0 = ``learned_at``)."""
 
     KIND: ClassVar[str] = "R1_intake"
+    REQUIRED_KEYS: ClassVar[frozenset[str]] = frozenset({"affected"})
     source: IntakeSource
     learned_at: dt.datetime
     reporter: str
@@ -504,16 +573,25 @@ class Analysis(Record):
     ssvc_row: int | None = None
 
     def __post_init__(self) -> None:
+        problems: list[tuple[str | None, str]] = []
         if self.cvss_v31 is not None:
-            score = parse_cvss(self.cvss_v31, source=self.KIND, location="cvss_v31")
-            if score.version == "4.0":
-                raise InputError(self.KIND, "cvss_v31", "a CVSS v4.0 vector belongs in cvss_v40")
+            try:
+                score = parse_cvss(self.cvss_v31, source=self.KIND, location="cvss_v31")
+                if score.version == "4.0":
+                    problems.append(("cvss_v31", "a CVSS v4.0 vector belongs in cvss_v40"))
+            except InputError as exc:
+                problems.extend(exc.problems)
         if self.cvss_v40 is not None:
-            score = parse_cvss(self.cvss_v40, source=self.KIND, location="cvss_v40")
-            if score.version != "4.0":
-                raise InputError(self.KIND, "cvss_v40", "expected a CVSS:4.0/ vector")
+            try:
+                score = parse_cvss(self.cvss_v40, source=self.KIND, location="cvss_v40")
+                if score.version != "4.0":
+                    problems.append(("cvss_v40", "expected a CVSS:4.0/ vector"))
+            except InputError as exc:
+                problems.extend(exc.problems)
         if self.epss is not None and not 0.0 <= self.epss <= 1.0:
-            raise InputError(self.KIND, "epss", "must be a probability between 0 and 1")
+            problems.append(("epss", "must be a probability between 0 and 1"))
+        if problems:
+            raise InputError.of(self.KIND, problems)
 
     @property
     def cvss_v31_score(self) -> CvssScore | None:
@@ -602,6 +680,8 @@ class ResolutionDecision(Record):
     user_capability_justification: str = ""
     labelling_update_ref: str = ""
     env_compensation_justification: str = ""
+    # product@release this resolution applies to; empty: every affected release of the issue
+    releases: tuple[str, ...] = added(())
 
 
 @dataclass(frozen=True, slots=True)
@@ -655,9 +735,13 @@ class CustomerNotice(Record):
     residual_risk: str = ""
     compatibility_statement: str = ""
     content_ref: str = ""
+    releases: tuple[str, ...] = added(())  # product@release; empty: every release of the issue
 
     def __post_init__(self) -> None:
         self._check_times()
+
+    def covers(self, key: str) -> bool:
+        return not self.releases or key in self.releases
 
     def missing_fda_elements(self) -> list[str]:
         out = []
@@ -695,6 +779,10 @@ class ChangeImpactReview(Record):
     regulatory_impact: str = ""
     labelling_changes: str = ""
     vv_scope: str = ""
+    releases: tuple[str, ...] = added(())  # product@release; empty: every release of the issue
+
+    def covers(self, key: str) -> bool:
+        return not self.releases or key in self.releases
 
     def aspect(self, aspect: ReviewAspect) -> AspectReview | None:
         found = [a for a in self.aspects if a.aspect is aspect]
@@ -705,8 +793,74 @@ class ChangeImpactReview(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class FindingRef(Record):
+    """A stored finding as a re-scan saw it."""
+
+    KIND: ClassVar[str] = "finding_ref"
+    finding_id: int
+    advisory_id: str
+    component: str
+    version: str
+    purl: str = ""
+
+    def __str__(self) -> str:
+        return f"finding {self.finding_id} {self.advisory_id} in {self.component} {self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class RescanResult(Record):
+    """R9's re-scan, computed by psirt from the stored findings of the fixed release.
+
+    ``release`` is the release R9's ``software_version`` names (product@version);
+    ``vulnerability_ids`` the issue's alias group that was looked for; ``found`` the active
+    findings of the release that still match it.
+    """
+
+    KIND: ClassVar[str] = "rescan"
+    release: str
+    release_stored: bool
+    vulnerability_ids: tuple[str, ...]
+    sbom_document_id: int | None = None
+    sbom_sha256: str = ""
+    sbom_imported_at: dt.datetime | None = None
+    scan_activity_id: int | None = None
+    scanned_at: dt.datetime | None = None
+    scan_tool: str = ""
+    findings_checked: int = 0
+    found: tuple[FindingRef, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._check_times()
+
+    def problems(self) -> tuple[list[str], list[str]]:
+        """(what is not known about the release, what the findings show), as gate items."""
+        unknown: list[str] = []
+        if not self.release_stored:
+            unknown.append(f"R9_verification.rescan: {self.release} is not a stored release")
+        elif self.sbom_document_id is None:
+            unknown.append(f"R9_verification.rescan: no SBOM of {self.release} is stored")
+        elif self.scanned_at is None:
+            unknown.append(f"R9_verification.rescan: {self.release} was never scanned")
+        elif self.sbom_imported_at is not None and self.scanned_at < self.sbom_imported_at:
+            unknown.append(
+                f"R9_verification.rescan: {self.release} was not scanned since its newest SBOM"
+            )
+        found = [
+            f"R9_verification.rescan: {self.release} still has the issue's vulnerability ({f})"
+            for f in self.found
+        ]
+        return unknown, found
+
+
+@dataclass(frozen=True, slots=True)
 class Verification(Record):
-    """R9 (6.2.2, 62304 §9.7/9.8): the fix closes the issue and breaks nothing."""
+    """R9 (6.2.2, 62304 §9.7/9.8): the fix closes the issue and breaks nothing.
+
+    ``rescan`` is computed by psirt from the stored findings of the release that
+    ``software_version`` names. ``rescan_tool``, ``rescan_date`` and
+    ``rescan_new_vulnerabilities`` are what records made before psirt computed the re-scan
+    claimed; they are read, and refused in new records.
+    """
 
     KIND: ClassVar[str] = "R9_verification"
     software_version: str
@@ -722,6 +876,47 @@ class Verification(Record):
     threat_mitigation_test: str = ""
     anomalies: tuple[str, ...] = ()
     conclusion: str = ""
+    rescan: RescanResult | None = added(None)  # computed by psirt
+
+    @property
+    def typed_rescan(self) -> bool:
+        """The record carries a re-scan result typed by a person (records of old)."""
+        return (
+            bool(self.rescan_tool.strip())
+            or self.rescan_date is not None
+            or self.rescan_new_vulnerabilities is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentRef(Record):
+    """A component as an SBOM lists it."""
+
+    KIND: ClassVar[str] = "component_ref"
+    name: str
+    version: str
+    purl: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class SbomEvidence(Record):
+    """What psirt can check of the fixed release's SBOM: which document, its digest, and how it
+    lists the issue's component (``still_listed``: the affected version is still there)."""
+
+    KIND: ClassVar[str] = "sbom_evidence"
+    release: str
+    release_stored: bool
+    document_id: int | None = None
+    sha256: str = ""
+    imported_at: dt.datetime | None = None
+    components: tuple[ComponentRef, ...] = ()
+    still_listed: tuple[ComponentRef, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._check_times()
 
 
 @dataclass(frozen=True, slots=True)
@@ -739,12 +934,19 @@ class ReleaseAdvisory(Record):
     compatibility_statement: str = ""
     compensating_control_requirements: tuple[str, ...] = ()
     residual_risk_disclosure: str = ""
-    vex_updated: bool = False
-    sbom_updated: bool = False
+    vex_updated: bool = False  # a claim, checked against ``vex_statuses``
+    sbom_updated: bool = False  # a claim, checked against ``sbom``
     regulatory_filings: tuple[str, ...] = ()
+    # computed by psirt: the fixed release's stored SBOM, and the VEX status of every release
+    # of the issue once this release is out (from the release matrix)
+    sbom: SbomEvidence | None = added(None)
+    vex_statuses: tuple[AffectedRelease, ...] = added(())
 
     def __post_init__(self) -> None:
         self._check_times()
+
+    def fixes(self, key: str) -> bool:
+        return any(a.key == key and a.status is ReleaseStatus.FIXED for a in self.release_statuses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -776,7 +978,8 @@ class RiskAcceptance(Record):
     review_on: dt.date
     expires_on: dt.date | None = None
     benefit_risk_ref: str = ""
-    releases: tuple[str, ...] = ()  # product@release; empty: all affected releases
+    # product@release; empty: every release whose resolution is accept_residual_risk
+    releases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -848,6 +1051,15 @@ RECORD_TYPES: dict[str, type[Record]] = {
         Reopen,
     )
 }
+
+
+def required_fields(cls: type[Record]) -> tuple[str, ...]:
+    """The fields a new record of ``cls`` must name (no default, or one of ``REQUIRED_KEYS``)."""
+    return tuple(
+        f.name
+        for f in fields(cls)
+        if (f.default is MISSING and f.default_factory is MISSING) or f.name in cls.REQUIRED_KEYS
+    )
 
 
 def record_from_dict(kind: str, data: Any, *, source: str = "record", location: str = "") -> Record:

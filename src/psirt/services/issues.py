@@ -10,6 +10,10 @@ digests in the audit detail. The caller's unit of work makes it one transaction.
 Signatures: the acting user may sign what they submit (``sign=``); other people sign the same
 record beforehand with ``sign_records`` (an ``issue.sign`` audit event holding the signature).
 A transition uses every not-yet-used signature whose digest covers one of its records.
+
+What psirt can compute goes into the record before anyone signs it: the risk status and SSVC
+priority of R3, the re-scan of R9 and the SBOM evidence and VEX statuses of R10
+(``issue_facts``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from psirt.domain.issue import (
     Action,
     Deadline,
     Event,
+    ReleaseResolution,
     SecurityIssue,
     State,
     assess,
@@ -70,7 +75,7 @@ from psirt.domain.records import (
 )
 from psirt.errors import Conflict, InputError, IntegrityError, NotFound, UsageError
 from psirt.matching.knowledge import kev_listed
-from psirt.services import policy_store, scanning
+from psirt.services import issue_facts, policy_store, scanning
 from psirt.services.findings import stored_findings
 from psirt.store import audit
 from psirt.store import models as m
@@ -143,19 +148,24 @@ def parse_record_document(data: bytes, *, source: str) -> dict[str, Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(source, None, "not UTF-8 text") from None
-    if text.lstrip().startswith("{") or source.lower().endswith(".json"):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
-    else:
-        try:
-            value = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(source, None, f"not valid TOML: {exc}") from None
-    if not isinstance(value, dict):
-        raise InputError(source, None, "expected an object (a table) at the top level")
-    plain = _plain(value, source, "")
+    try:
+        if text.lstrip().startswith("{") or source.lower().endswith(".json"):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}"
+                ) from None
+        else:
+            try:
+                value = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise InputError(source, None, f"not valid TOML: {exc}") from None
+        if not isinstance(value, dict):
+            raise InputError(source, None, "expected an object (a table) at the top level")
+        plain = _plain(value, source, "")
+    except RecursionError:
+        raise InputError(source, None, "nested too deeply") from None
     assert isinstance(plain, dict)
     return plain
 
@@ -173,42 +183,67 @@ def read_record_file(path: Path) -> dict[str, Any]:
 def record_from_data(
     cls: type[Record], data: dict[str, Any], *, source: str, location: str | None = None
 ) -> Record:
-    """``cls.from_dict`` whose errors name ``source`` (a record's own checks name its kind)."""
-    try:
-        return cls.from_dict(data, source=source, location=location)
-    except InputError as exc:
-        if exc.source == source:
-            raise
-        where = f"{location}.{exc.location}" if location and exc.location else exc.location
-        raise InputError(source, where or location, exc.reason) from None
+    """``cls.from_dict``: one ``InputError`` naming ``source`` and every bad field."""
+    return cls.from_dict(data, source=source, location=location)
 
 
-def decision_from_data(
-    data: dict[str, Any], *, source: str
-) -> tuple[DisclosureDecision, ResolutionDecision, CrossProduct, ChangeRequest | None]:
-    """R4, R5, R12 (and an optional change request) from ``[disclosure]`` ``[resolution]``
-    ``[cross_product]`` (``[change_request]``) tables."""
-    unknown = sorted(set(data) - {*DECISION_TABLES, "change_request"})
-    if unknown:
-        raise InputError(source, unknown[0], "unknown table (expected disclosure, resolution, "
-                         "cross_product, change_request)")  # fmt: skip
-    for name in DECISION_TABLES:
-        if name not in data:
-            raise InputError(source, name, "missing table")
-    d = record_from_data(DisclosureDecision, data["disclosure"], source=source,
-                         location="disclosure")  # fmt: skip
-    r = record_from_data(ResolutionDecision, data["resolution"], source=source,
-                         location="resolution")  # fmt: skip
-    c = record_from_data(CrossProduct, data["cross_product"], source=source,
-                         location="cross_product")  # fmt: skip
-    cr = None
+@dataclass(frozen=True, slots=True)
+class DecisionRecords:
+    """The records of one decision file."""
+
+    disclosure: DisclosureDecision
+    resolutions: tuple[ResolutionDecision, ...]
+    cross_product: CrossProduct
+    change_request: ChangeRequest | None
+
+    @property
+    def records(self) -> list[Record]:
+        """R4, every R5, R12 (the records of the decide transition)."""
+        return [self.disclosure, *self.resolutions, self.cross_product]
+
+
+def decision_from_data(data: dict[str, Any], *, source: str) -> DecisionRecords:
+    """R4, one or more R5, R12 (and an optional change request) from the ``[disclosure]``,
+    ``[resolution]`` (or ``[[resolution]]``, one per group of releases), ``[cross_product]``
+    (and ``[change_request]``) tables; one error naming every problem."""
+    problems: list[tuple[str | None, str]] = [
+        (name, "unknown table (expected disclosure, resolution, cross_product, change_request)")
+        for name in sorted(set(data) - {*DECISION_TABLES, "change_request"})
+    ]
+    problems.extend((name, "missing table") for name in DECISION_TABLES if name not in data)
+    found: dict[str, list[Record]] = {}
+
+    def read(cls: type[Record], name: str, raw: Any, location: str) -> None:
+        try:
+            found.setdefault(name, []).append(
+                record_from_data(cls, raw, source=source, location=location)
+            )
+        except InputError as exc:
+            problems.extend(exc.problems)
+
+    if "disclosure" in data:
+        read(DisclosureDecision, "disclosure", data["disclosure"], "disclosure")
+    raw_resolutions = data.get("resolution")
+    if isinstance(raw_resolutions, list):
+        if not raw_resolutions:
+            problems.append(("resolution", "at least one resolution is needed"))
+        for i, raw in enumerate(raw_resolutions):
+            read(ResolutionDecision, "resolution", raw, f"resolution[{i}]")
+    elif "resolution" in data:
+        read(ResolutionDecision, "resolution", raw_resolutions, "resolution")
+    if "cross_product" in data:
+        read(CrossProduct, "cross_product", data["cross_product"], "cross_product")
     if "change_request" in data:
-        cr = record_from_data(ChangeRequest, data["change_request"], source=source,
-                              location="change_request")  # fmt: skip
-    assert isinstance(d, DisclosureDecision) and isinstance(r, ResolutionDecision)
-    assert isinstance(c, CrossProduct)
+        read(ChangeRequest, "change_request", data["change_request"], "change_request")
+    if problems:
+        raise InputError.of(source, problems)
+    (d,), (c,) = found["disclosure"], found["cross_product"]
+    crs = found.get("change_request", [])
+    assert isinstance(d, DisclosureDecision) and isinstance(c, CrossProduct)
+    rs = tuple(r for r in found["resolution"] if isinstance(r, ResolutionDecision))
+    cr = crs[0] if crs else None
     assert cr is None or isinstance(cr, ChangeRequest)
-    return d, r, c, cr
+    return DecisionRecords(d, rs, c, cr)
 
 
 def attach_kind(kind: str) -> type[Record]:
@@ -252,6 +287,24 @@ def prepare(record: Record, policy: Policy) -> Record:
     """The record as it will be stored and signed (an analysis gets its computed fields)."""
     if isinstance(record, Analysis):
         return assess(record, policy)
+    return record
+
+
+def with_facts(
+    session: Session, row: m.SecurityIssue, issue: SecurityIssue, record: Record, policy: Policy
+) -> Record:
+    """``prepare``, and what psirt computes from the store: R9's re-scan of the fixed release,
+    R10's SBOM evidence and VEX statuses. A value typed into these fields is replaced."""
+    record = prepare(record, policy)
+    if isinstance(record, Verification):
+        found = issue_facts.rescan(session, row, issue, record.software_version)
+        return dataclasses.replace(record, rescan=found)
+    if isinstance(record, ReleaseAdvisory):
+        evidence = issue_facts.sbom_evidence(session, row, issue, record.release_version)
+        record = dataclasses.replace(record, sbom=evidence)
+        return dataclasses.replace(
+            record, vex_statuses=issue.vex_statuses(record, evidence.release)
+        )
     return record
 
 
@@ -476,15 +529,16 @@ def transition(
     """Run one lifecycle command on a stored issue (a transition, an attachment or an override).
 
     ``records``: the one record of ``action`` (``SINGLE_RECORD``), an attachable record for
-    ``Action.ATTACH``, or R4, R5, R12 for ``Action.DECIDE``. Signatures: ``signatures`` given
-    (collected elsewhere), those made earlier with ``sign_records``, and the actor's own.
+    ``Action.ATTACH``, or R4, one or more R5, R12 for ``Action.DECIDE``. Signatures:
+    ``signatures`` given (collected elsewhere), those made earlier with ``sign_records``, and the
+    actor's own.
     """
     when = _at(at)
     row = get_row(session, issue_id, lock=True)
     issue = load(session, row, policy)
     before_state = issue.state.value
     before = audit.object_digest(row)
-    prepared = [prepare(r, policy) for r in records]
+    prepared = [with_facts(session, row, issue, r, policy) for r in records]
     _check_shape(action, prepared)
     signatures = [
         *signatures,
@@ -495,11 +549,10 @@ def transition(
     kw: dict[str, Any] = {"actor": actor, "at": when, "signatures": tuple(signatures)}
     match action:
         case Action.DECIDE:
-            d, r, c = prepared
+            d, *rs, c = prepared
             assert isinstance(d, DisclosureDecision)
-            assert isinstance(r, ResolutionDecision)
             assert isinstance(c, CrossProduct)
-            issue.decide(d, r, c, **kw)
+            issue.decide(d, [r for r in rs if isinstance(r, ResolutionDecision)], c, **kw)
         case Action.ATTACH:
             issue.attach(prepared[0], **kw)
         case Action.OPEN:
@@ -516,8 +569,15 @@ def transition(
 def _check_shape(action: Action, records: Sequence[Record]) -> None:
     if action is Action.DECIDE:
         kinds = [type(r) for r in records]
-        if kinds != [DisclosureDecision, ResolutionDecision, CrossProduct]:
-            raise UsageError("decide takes R4_disclosure, R5_resolution and R12_cross_product")
+        if (
+            len(kinds) < 3
+            or kinds[0] is not DisclosureDecision
+            or kinds[-1] is not CrossProduct
+            or any(k is not ResolutionDecision for k in kinds[1:-1])
+        ):
+            raise UsageError(
+                "decide takes R4_disclosure, one or more R5_resolution and R12_cross_product"
+            )
         return
     if len(records) != 1:
         raise UsageError(f"{action.value} takes one record")
@@ -533,7 +593,7 @@ def decide(
     session: Session,
     issue_id: int,
     disclosure: DisclosureDecision,
-    resolution: ResolutionDecision,
+    resolution: ResolutionDecision | Sequence[ResolutionDecision],
     cross_product: CrossProduct,
     *,
     actor: str,
@@ -542,9 +602,10 @@ def decide(
     change_request: ChangeRequest | None = None,
     at: dt.datetime | None = None,
 ) -> Outcome:
-    """DECISION with R4, R5, R12; with a change request, on to REMEDIATION in the same
-    transaction."""
-    out = transition(session, issue_id, Action.DECIDE, [disclosure, resolution, cross_product],
+    """DECISION with R4, R5 (one per group of releases), R12; with a change request, on to
+    REMEDIATION in the same transaction."""
+    rs = [resolution] if isinstance(resolution, ResolutionDecision) else list(resolution)
+    out = transition(session, issue_id, Action.DECIDE, [disclosure, *rs, cross_product],
                      actor=actor, policy=policy, sign=sign, at=at)  # fmt: skip
     if change_request is None:
         return out
@@ -575,7 +636,7 @@ def sign_records(
         raise Conflict(f"sign: {signer.who} does not hold role {signer.role.value} in the policy")
     out = []
     digest = audit.object_digest(row)
-    for record in (prepare(r, policy) for r in records):
+    for record in (with_facts(session, row, issue, r, policy) for r in records):
         sig = Signature.sign(
             record, signer=signer.who, role=signer.role, meaning=signer.meaning, at=when
         )
@@ -765,6 +826,7 @@ class IssueDetail:
     summary: IssueSummary
     events: tuple[Event, ...]
     release_matrix: dict[str, str]
+    releases: tuple[ReleaseResolution, ...]
     deadlines: tuple[Deadline, ...]
     # the linked SBOM findings (psirt.services.findings.stored_findings, retracted ones too)
     # with "in_release_matrix"
@@ -776,6 +838,7 @@ class IssueDetail:
             **dataclasses.asdict(self.summary),
             "policy_digest": self.policy_digest,
             "release_matrix": self.release_matrix,
+            "releases": [release_row(r) for r in self.releases],
             "deadlines": [{**dataclasses.asdict(d), "met": d.met} for d in self.deadlines],
             "findings": list(self.findings),
             "events": [e.to_dict() for e in self.events],
@@ -792,6 +855,17 @@ def _linked_ids(session: Session, issue_id: int | None = None) -> dict[int, list
     for owner, advisory_id, aliases, related in session.execute(q.order_by(m.Finding.id)):
         out.setdefault(owner, []).extend([advisory_id, *(aliases or ()), *(related or ())])
     return out
+
+
+def release_row(r: ReleaseResolution) -> dict[str, Any]:
+    """One release of the matrix: status, resolution in force, its gate and what it lacks."""
+    return {
+        "release": r.release,
+        "status": r.status.value,
+        "resolution": r.approach.value if r.approach else None,
+        "gate": r.gate,
+        "missing": list(r.missing),
+    }
 
 
 def _summary(
@@ -880,6 +954,7 @@ def show_issue(
         summary=summary_of(session, issue_id, policy, at=when),
         events=issue.events,
         release_matrix={k: v.value for k, v in matrix.items()},
+        releases=tuple(issue.release_resolutions()),
         deadlines=tuple(issue.deadlines(when)),
         findings=linked,
         policy_digest=policy.digest,

@@ -44,9 +44,10 @@ def test_example_parses(kind: str, lang: str, body: str) -> None:
     data = issues.parse_record_document(body.encode(), source=source)
     records: list[Record]
     if kind == "decision":
-        d, r, c, cr = issues.decision_from_data(data, source=source)
-        records = [d, r, c, *([cr] if cr else [])]
-        assert c.checked
+        found = issues.decision_from_data(data, source=source)
+        cr = found.change_request
+        records = [*found.records, *([cr] if cr else [])]
+        assert found.cross_product.checked
     else:
         if kind == Intake.KIND:
             data.pop("title", None)
@@ -56,7 +57,7 @@ def test_example_parses(kind: str, lang: str, body: str) -> None:
 
 
 def test_unknown_field_in_an_example_would_be_named() -> None:
-    with pytest.raises(InputError, match=r"^x.toml: reasn: unknown field$"):
+    with pytest.raises(InputError, match=r"^x.toml: reasn: unknown field; reason: missing field$"):
         issues.record_from_data(
             RECORD_TYPES["rework"],
             issues.parse_record_document(b'reasn = "x"', source="x.toml"),

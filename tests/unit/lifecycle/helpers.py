@@ -15,6 +15,7 @@ from psirt.domain.records import (
     Audience,
     ChangeImpactReview,
     Closure,
+    ComponentRef,
     CrossProduct,
     CustomerNotice,
     DisclosureDecision,
@@ -29,10 +30,12 @@ from psirt.domain.records import (
     ReleaseStatus,
     ReleaseVehicle,
     ReporterAcknowledgement,
+    RescanResult,
     ResolutionApproach,
     ResolutionDecision,
     ReviewAspect,
     Role,
+    SbomEvidence,
     Signature,
     SignatureMeaning,
     TesterIndependence,
@@ -206,6 +209,24 @@ def review_signatures(review: ChangeImpactReview, at: dt.datetime) -> list[Signa
     ]  # fmt: skip
 
 
+def rescan(release: str = "infusion-pump@4.2.1", **kw: Any) -> RescanResult:
+    """A clean re-scan as psirt computes it: the fixed release's SBOM, scanned after import."""
+    base: dict[str, Any] = {
+        "release": release,
+        "release_stored": True,
+        "vulnerability_ids": ("CVE-2023-0286",),
+        "sbom_document_id": 7,
+        "sbom_sha256": "ab" * 32,
+        "sbom_imported_at": dt.datetime(2025, 4, 9, 8, 0, tzinfo=UTC),
+        "scan_activity_id": 31,
+        "scanned_at": dt.datetime(2025, 4, 9, 8, 5, tzinfo=UTC),
+        "scan_tool": "psirt 0.1.0",
+        "findings_checked": 3,
+    }
+    base.update(kw)
+    return RescanResult(**base)
+
+
 def verification(**kw: Any) -> Verification:
     base: dict[str, Any] = {
         "software_version": "4.2.1",
@@ -215,15 +236,29 @@ def verification(**kw: Any) -> Verification:
         "regression_passed": True,
         "tester": "tess",
         "tester_independence": TesterIndependence.INDEPENDENT_INTERNAL,
-        "rescan_tool": "grype 0.74",
-        "rescan_date": dt.date(2025, 4, 10),
-        "rescan_new_vulnerabilities": (),
+        "rescan": rescan(),
     }
     base.update(kw)
     return Verification(**base)
 
 
-def release_record(at: dt.datetime, **kw: Any) -> ReleaseAdvisory:
+def sbom_evidence(release: str = "infusion-pump@4.2.1", **kw: Any) -> SbomEvidence:
+    base: dict[str, Any] = {
+        "release": release,
+        "release_stored": True,
+        "document_id": 7,
+        "sha256": "ab" * 32,
+        "imported_at": dt.datetime(2025, 4, 9, 8, 0, tzinfo=UTC),
+        "components": (ComponentRef("openssl", "3.0.8", "pkg:generic/openssl@3.0.8"),),
+    }
+    base.update(kw)
+    return SbomEvidence(**base)
+
+
+def release_record(
+    at: dt.datetime, issue: SecurityIssue | None = None, **kw: Any
+) -> ReleaseAdvisory:
+    """R10 of the fixed release; with ``issue``, its VEX statuses as psirt computes them."""
     base: dict[str, Any] = {
         "release_version": "4.2.1",
         "released_at": at,
@@ -235,9 +270,14 @@ def release_record(at: dt.datetime, **kw: Any) -> ReleaseAdvisory:
         "integrity": "sha256 of the signed firmware image in the advisory",
         "vex_updated": True,
         "sbom_updated": True,
+        "sbom": sbom_evidence(),
     }
     base.update(kw)
-    return ReleaseAdvisory(**base)
+    record = ReleaseAdvisory(**base)
+    if issue is None:
+        return record
+    fixed = SecurityIssue.fixed_release(record)
+    return dataclasses.replace(record, vex_statuses=issue.vex_statuses(record, fixed))
 
 
 def post_fix(**kw: Any) -> PostFix:

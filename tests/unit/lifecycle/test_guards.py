@@ -16,6 +16,7 @@ from psirt.domain.records import (
     DisclosureKind,
     EuIncidentCategory,
     EuRoute,
+    FindingRef,
     ItemClass,
     NotAffected,
     NoticeKind,
@@ -47,6 +48,7 @@ from .helpers import (
     interim_notice,
     post_fix,
     release_record,
+    rescan,
     resolution,
     review_signatures,
     sign,
@@ -206,7 +208,7 @@ def test_g_harm_closes_the_806_non_enforcement_route() -> None:
 
 def test_g_item_class_maintained_and_required() -> None:
     issue = _to_verification(item_class=ItemClass.MAINTAINED)
-    rel = release_record(day(20), update_available=False, integrity="")
+    rel = release_record(day(20), issue, update_available=False, integrity="")
     with pytest.raises(GateNotMet) as exc:
         issue.release(rel, actor="dan", at=day(20), signatures=sign(rel, "dan"))
     assert exc.value.missing == (
@@ -282,15 +284,24 @@ def test_g_verify_results_and_independent_approval() -> None:
     issue.review_change(
         review, actor="dan", at=day(6), signatures=review_signatures(review, day(6))
     )
-    bad = verification(regression_passed=False, rescan_new_vulnerabilities=("CVE-2025-1",),
-                       tester_independence=None)  # fmt: skip
+    # a typed re-scan result is refused, and so is a re-scan that still finds the issue
+    still = rescan(found=(FindingRef(17, "CVE-2023-0286", "openssl", "3.0.7"),))
+    typed = verification(rescan_new_vulnerabilities=(), rescan_tool="grype 0.74", rescan=still)
+    with pytest.raises(GateNotMet) as exc:
+        issue.verify(typed, actor="quinn", at=day(7), signatures=sign(typed, "quinn"))
+    assert exc.value.missing == (
+        "R9_verification.rescan_tool, rescan_date and rescan_new_vulnerabilities (psirt "
+        "computes the re-scan; leave them out)",
+        "R9_verification.rescan: infusion-pump@4.2.1 still has the issue's vulnerability "
+        "(finding 17 CVE-2023-0286 in openssl 3.0.7)",
+    )
+    bad = verification(regression_passed=False, tester_independence=None)
     issue.verify(bad, actor="quinn", at=day(7), signatures=sign(bad, "quinn"))
-    rel = release_record(day(8))
+    rel = release_record(day(8), issue)
     with pytest.raises(GateNotMet) as exc:
         issue.release(rel, actor="dan", at=day(8), signatures=sign(rel, "dan"))
     assert exc.value.missing == (
         "R9_verification.regression_passed",
-        "R9_verification.rescan_new_vulnerabilities none",
         "R9_verification.tester_independence",
         "R9_verification approval by qa_approver other than the author",
     )
@@ -310,7 +321,9 @@ def test_g_close_and_risk_acceptance_path() -> None:
                                                  rationale="controlled, minor harm"))  # fmt: skip
     with pytest.raises(GateNotMet) as exc:
         issue.start_remediation(ChangeRequest("CR-1", "x"), actor="dan", at=day(5))
-    assert exc.value.missing == ("R5_resolution.approach fix or environment-of-use update",)
+    assert exc.value.missing == (
+        "R5_resolution.approach fix or interim_environment_then_fix for a release not yet fixed",
+    )
     ra = RiskAcceptance(
         residual_risk_statement="minor harm, adjacent network only",
         compensating_controls=("pump VLAN",),
@@ -374,7 +387,7 @@ def test_override_needs_signed_justification_and_waives_only_named_items() -> No
 
 def test_reopen_returns_to_analysis() -> None:
     issue = _to_verification()
-    rel = release_record(day(20))
+    rel = release_record(day(20), issue)
     issue.release(rel, actor="dan", at=day(20), signatures=sign(rel, "dan"))
     issue.monitor(post_fix(), actor="pat", at=day(30))
     with pytest.raises(GateNotMet) as exc:

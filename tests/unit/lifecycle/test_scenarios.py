@@ -112,7 +112,7 @@ def test_kev_listed_openssl_in_fielded_pump_uncontrolled_out_of_cycle_fix() -> N
     issue.attach(interim_notice(day(21)), actor="cora", at=day(21))
     issue.verify(v, actor="tess", at=day(22), signatures=sign(v, "quinn"))
 
-    rel = release_record(day(40))
+    rel = release_record(day(40), issue)
     issue.release(rel, actor="dan", at=day(40), signatures=sign(rel, "dan"))
     assert issue.state is State.RELEASED
     issue.monitor(post_fix(), actor="pat", at=day(70))
@@ -242,31 +242,35 @@ def test_resolved_by_updating_intended_environment_of_use() -> None:
                                        "protocol fix needs hardware revision B",
     )  # fmt: skip
     decide(issue, day(5), d=d, r=env)
-    issue.start_remediation(ChangeRequest("CR-88", "security guide rev E"), actor="dan", at=day(6))
-    review = change_review()
+    # the environment-of-use update is not a fix: no remediation, verification or release
+    with pytest.raises(GateNotMet) as exc:
+        issue.start_remediation(ChangeRequest("CR-88", "SG rev E"), actor="dan", at=day(6))
+    assert exc.value.missing == (
+        "R5_resolution.approach fix or interim_environment_then_fix for a release not yet fixed",
+    )
+    # closing needs, for each release, the change review and the customer notice
+    c = closure()
+    with pytest.raises(GateNotMet) as exc:
+        issue.close(c, actor="pat", at=day(6), signatures=sign(c, "quinn"))
+    assert exc.value.missing == (
+        "R6_change_impact",
+        "R8_customer (environment-of-use update)",
+        "R4_disclosure done: R8_customer",
+    )
+    review = change_review(change_request_id="SG-PUMP rev E")
     issue.review_change(
         review, actor="dan", at=day(7), signatures=review_signatures(review, day(7))
-    )
-    v = verification(software_version="SG-PUMP rev E", targeted_test="segmented setup retest")
-    issue.verify(v, actor="tess", at=day(8), signatures=sign(v, "quinn"))
-    rel = release_record(day(9), release_version="SG-PUMP rev E", advisory_id="",
-                         update_available=False, integrity="")  # fmt: skip
-    # supported software: a customer notice and a compatibility statement are mandatory
-    with pytest.raises(GateNotMet) as exc:
-        issue.release(rel, actor="dan", at=day(9), signatures=sign(rel, "dan"))
-    assert exc.value.missing == (
-        "R8_customer (supported software)",
-        "R10_release_advisory.compatibility_statement",
     )
     notice = CustomerNotice(NoticeKind.FINAL, day(9), "gateway operators",
                             "segment the gateway per SG-PUMP rev E")  # fmt: skip
     issue.attach(notice, actor="cora", at=day(9))
-    rel = dataclasses.replace(rel, compatibility_statement="valid for gateway 2.x with OS 11")
-    issue.release(rel, actor="dan", at=day(10), signatures=sign(rel, "dan"))
-    issue.monitor(post_fix(), actor="pat", at=day(40))
-    c = closure()
-    issue.close(c, actor="pat", at=day(41), signatures=sign(c, "quinn"))
+    assert [(r.release, r.approach, r.gate) for r in issue.release_resolutions()] == [
+        ("infusion-pump@4.2.0", ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE, "passed"),
+        ("infusion-pump@4.1.3", ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE, "passed"),
+    ]
+    issue.close(c, actor="pat", at=day(10), signatures=sign(c, "quinn"))
     assert issue.state is State.CLOSED
+    assert [e.action.value for e in issue.events][-4:] == ["decide", "attach", "attach", "close"]
 
 
 def test_close_with_missing_change_impact_review_fails_and_names_it() -> None:
@@ -288,7 +292,7 @@ def test_close_with_missing_change_impact_review_fails_and_names_it() -> None:
     issue.verify(v, actor="tess", at=day(8), signatures=sign(v, "quinn"))
     r7 = dataclasses.replace(r7, us_submitted_at=day(8), us_report_number="806-1")
     issue.attach(r7, actor="rita", at=day(8), signatures=sign(r7, "rita"))
-    rel = release_record(day(9))
+    rel = release_record(day(9), issue)
     issue.release(rel, actor="dan", at=day(9), signatures=sign(rel, "dan"))
     issue.monitor(post_fix(), actor="pat", at=day(30))
     # ... but closure re-checks it and names it
