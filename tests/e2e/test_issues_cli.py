@@ -413,3 +413,73 @@ def test_fix_in_a_newer_release_and_environment_update_for_the_fielded_one(
     assert "environment_of_use_update" in table and "passed" in table
     code, out, _ = run(capsys, "audit", "verify")
     assert code == 0 and "chain intact" in out
+
+
+def test_record_errors_name_every_field_at_once(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "issue", "new", "--title", "x")
+    assert code == 2
+    assert err.strip() == (
+        "psirt: command line: source: missing field; learned_at: missing field; channel: missing "
+        "field; summary: missing field; affected: missing field"
+    )
+    code, _, err = run(capsys, "issue", "new", "--title", "x", "--source", "product_user",
+                       "--learned-at", "yesterday", "--affected", "pump@1.0")  # fmt: skip
+    assert code == 2 and err.strip() == (
+        "psirt: command line: learned_at: not an ISO 8601 date-time: 'yesterday'; "
+        "channel: missing field; summary: missing field"
+    )
+    ok(capsys, "issue", "new", "--file", str(PUMP / "intake.toml"))
+    code, _, err = run(capsys, "issue", "triage", "1")
+    assert code == 2 and err.strip() == (
+        "psirt: command line: applicable: missing field; applicability_rationale: missing field; "
+        "verifiability: missing field"
+    )
+    bad = tmp_path / "verification.json"
+    bad.write_text(json.dumps({"software_version": "4.2.1", "targeted_test_passed": "yes",
+                               "tester_independence": "none", "rescan": 3}))  # fmt: skip
+    code, _, err = run(capsys, "issue", "verify", "1", "--file", str(bad))
+    assert code == 2 and "Traceback" not in err
+    assert err.strip() == (
+        f"psirt: {bad}: targeted_test: missing field; targeted_test_passed: expected true or "
+        "false; regression_suite: missing field; regression_passed: missing field; tester: "
+        "missing field; tester_independence: 'none' is not one of same_team, "
+        "independent_internal, independent_external; rescan: expected an object"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "required"),
+    [
+        ("new", "Required: --source, --learned-at, --channel, --summary, --affected (file fields: "
+                "source, learned_at, channel, summary, affected)."),
+        ("triage", "Required: --applicable/--not-applicable, --rationale, --verifiability"),
+        ("close-not-affected", "Required: --justification, --impact, --evidence, --approver"),
+        ("close-duplicate", "Required: --master (file fields: master_issue_id)."),
+        ("analyze", "No field of R3_analysis is required"),
+        ("decide", "[disclosure] decision, rationale; [resolution] approach, release_vehicle, "
+                   "rationale; [cross_product] query, checked."),
+        ("remediate", "Required: --change-request, --description"),
+        ("review-change", "Required file fields: change_request_id, aspects."),
+        ("verify", "Required file fields: software_version, targeted_test, targeted_test_passed, "
+                   "regression_suite, regression_passed, tester, tester_independence."),
+        ("rework", "Required: --reason (file fields: reason)."),
+        ("release", "Required file fields: release_version, released_at, release_statuses."),
+        ("monitor", "Required: --method, --result"),
+        ("accept-risk", "Required file fields: residual_risk_statement, compensating_controls, "
+                        "controlled_risk_evidence, user_information_ref, approver, review_on."),
+        ("close", "Required: --rmf-ref, --problem-report-closed"),
+        ("reopen", "Required: --trigger, --details (file fields: trigger, details)."),
+        ("attach", "reporter-ack: reporter, sent_at, channel;"),
+        ("override", "Required: --transition, --waive, --justification"),
+    ],
+)  # fmt: skip
+def test_help_of_each_record_command_names_what_is_required(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str,
+    required: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "2000")
+    code, out, _ = run(capsys, "issue", command, "--help")
+    assert code == 0
+    assert required in " ".join(out.split())
