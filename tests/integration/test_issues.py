@@ -34,7 +34,7 @@ from psirt.domain.records import (
 )
 from psirt.domain.risk import HarmSeverity, RiskControlStatus
 from psirt.domain.ssvc import Automatable, Exploitation
-from psirt.errors import Conflict, GateNotMet, IntegrityError
+from psirt.errors import Conflict, GateNotMet, InputError, IntegrityError
 from psirt.services import issues, policy_store
 from psirt.store import audit
 from psirt.store import models as m
@@ -440,3 +440,13 @@ def test_promoted_finding_cannot_be_promoted_twice(store: Store) -> None:
                                       policy=POLICY) == [other]  # fmt: skip
     with store.unit_of_work() as s, pytest.raises(Conflict, match="already belongs to issue"):
         issues.promote_findings(s, [fid], actor="pat", policy=POLICY)
+
+
+def test_title_with_a_nul_character_is_refused(store: Store) -> None:
+    """PostgreSQL text cannot hold NUL: the title is refused as bad input, nothing is written."""
+    with pytest.raises(InputError, match=r"^issue: title: contains a NUL character$"):
+        with store.unit_of_work() as s:
+            issues.open_issue(s, intake(), title="OpenSSL\x00 in pump", actor="pat",
+                              policy=POLICY, at=T0)  # fmt: skip
+    with store.reader() as s:
+        assert s.scalars(select(m.SecurityIssue)).all() == []

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 DEFAULT_SOURCE = "default.toml"
+MAX_DAYS = 3650  # a timer of more than ten years is a typo; deadlines add them to dates
+MAX_LEVELS = 3  # exploitability has three levels
+CVSS_MAX = 10.0
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -188,16 +191,18 @@ class _Reader:
             node = node[part]
         return node
 
-    def int_(self, path: str, *, minimum: int = 0) -> int:
+    def int_(self, path: str, *, minimum: int = 0, maximum: int = MAX_DAYS) -> int:
         value = self.get(path)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise InputError(self.source, path, f"expected an integer >= {minimum}")
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise InputError(self.source, path, f"expected an integer from {minimum} to {maximum}")
         return value
 
-    def float_(self, path: str) -> float:
+    def float_(self, path: str, *, maximum: float = 1.0) -> float:
         value = self.get(path)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(self.source, path, "expected a number")
+        if not 0.0 <= value <= maximum:  # also refuses nan
+            raise InputError(self.source, path, f"expected a number from 0 to {maximum}")
         return float(value)
 
     def bool_(self, path: str) -> bool:
@@ -265,16 +270,18 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
         matrix_rules.append(UncontrolledRule(rule_id, sev, exp, unless))
     matrix = RiskMatrix(
         rules=tuple(matrix_rules),
-        cvss_high_at=r.float_("risk.cvss_high_at"),
-        cvss_medium_at=r.float_("risk.cvss_medium_at"),
+        cvss_high_at=r.float_("risk.cvss_high_at", maximum=CVSS_MAX),
+        cvss_medium_at=r.float_("risk.cvss_medium_at", maximum=CVSS_MAX),
         kev_sets_high=r.bool_("risk.kev_sets_high"),
         active_exploitation_sets_high=r.bool_("risk.active_exploitation_sets_high"),
         epss_set_high_at=r.float_("risk.epss_set_high_at"),
         epss_raise_at=r.float_("risk.epss_raise_at"),
-        public_poc_raise_levels=r.int_("risk.public_poc_raise_levels"),
-        epss_raise_levels=r.int_("risk.epss_raise_levels"),
-        verified_control_lower_levels=r.int_("risk.verified_control_lower_levels"),
-        multi_patient_raise_levels=r.int_("risk.multi_patient_raise_levels"),
+        public_poc_raise_levels=r.int_("risk.public_poc_raise_levels", maximum=MAX_LEVELS),
+        epss_raise_levels=r.int_("risk.epss_raise_levels", maximum=MAX_LEVELS),
+        verified_control_lower_levels=r.int_(
+            "risk.verified_control_lower_levels", maximum=MAX_LEVELS
+        ),
+        multi_patient_raise_levels=r.int_("risk.multi_patient_raise_levels", maximum=MAX_LEVELS),
         adverse_event_is_uncontrolled=r.bool_("risk.adverse_event_is_uncontrolled"),
     )
     timers = Timers(
@@ -380,13 +387,17 @@ def load_policy(user_toml: str | bytes | None = None, *, source: str = "policy.t
     doc = _default_document()
     if user_toml is not None:
         try:
-            text = user_toml.decode("utf-8") if isinstance(user_toml, bytes) else user_toml
+            text = user_toml.decode("utf-8-sig") if isinstance(user_toml, bytes) else user_toml
             user = tomllib.loads(text)
+            _merge(doc, user, source, "")
         except UnicodeDecodeError:
             raise InputError(source, None, "not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
             raise InputError(source, None, f"not valid TOML: {exc}") from None
-        _merge(doc, user, source, "")
+        except RecursionError:
+            raise InputError(source, None, "nested too deeply") from None
+        except ValueError:  # Python refuses integers of more than 4300 digits
+            raise InputError(source, None, "not valid TOML: a number is too long") from None
         return _build(doc, source)
     return _build(doc, DEFAULT_SOURCE)
 

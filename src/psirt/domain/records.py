@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
@@ -300,6 +301,14 @@ def _decode(tp: Any, raw: Any, source: str, where: str) -> Any:  # noqa: C901 - 
     raise TypeError(f"no decoder for {tp!r}")  # a programming error in a record definition
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def key_name(key: str) -> str:
+    """A file's key as it can be written back: plain when it can be, quoted otherwise."""
+    return key if _PLAIN_KEY.fullmatch(key) else json.dumps(key)
+
+
 def _check_year(year: int, source: str, where: str) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(source, where, f"year {year} is outside {MIN_YEAR} to {MAX_YEAR}")
@@ -359,7 +368,8 @@ class Record:
         hints = _hints(cls)
         names = {f.name for f in fields(cls)}
         problems: list[tuple[str | None, str]] = [
-            (f"{prefix}{key}", "unknown field") for key in sorted(set(map(str, data)) - names)
+            (f"{prefix}{key_name(key)}", "unknown field")
+            for key in sorted(set(map(str, data)) - names)
         ]
         kwargs: dict[str, Any] = {}
         for f in fields(cls):

@@ -72,6 +72,8 @@ from psirt.domain.records import (
     ThirdPartyNotice,
     Triage,
     Verification,
+    check_text,
+    key_name,
 )
 from psirt.errors import Conflict, InputError, IntegrityError, NotFound, UsageError
 from psirt.matching.knowledge import kev_listed
@@ -156,11 +158,15 @@ def parse_record_document(data: bytes, *, source: str) -> dict[str, Any]:
                 raise InputError(
                     source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}"
                 ) from None
+            except ValueError:  # Python refuses integers of more than 4300 digits
+                raise InputError(source, None, "not valid JSON: a number is too long") from None
         else:
             try:
                 value = tomllib.loads(text)
             except tomllib.TOMLDecodeError as exc:
                 raise InputError(source, None, f"not valid TOML: {exc}") from None
+            except ValueError:  # Python refuses integers of more than 4300 digits
+                raise InputError(source, None, "not valid TOML: a number is too long") from None
         if not isinstance(value, dict):
             raise InputError(source, None, "expected an object (a table) at the top level")
         plain = _plain(value, source, "")
@@ -207,7 +213,10 @@ def decision_from_data(data: dict[str, Any], *, source: str) -> DecisionRecords:
     ``[resolution]`` (or ``[[resolution]]``, one per group of releases), ``[cross_product]``
     (and ``[change_request]``) tables; one error naming every problem."""
     problems: list[tuple[str | None, str]] = [
-        (name, "unknown table (expected disclosure, resolution, cross_product, change_request)")
+        (
+            key_name(name),
+            "unknown table (expected disclosure, resolution, cross_product, change_request)",
+        )
         for name in sorted(set(data) - {*DECISION_TABLES, "change_request"})
     ]
     problems.extend((name, "missing table") for name in DECISION_TABLES if name not in data)
@@ -495,6 +504,7 @@ def open_issue(
     when = _at(at)
     if not title.strip():
         raise InputError("issue", "title", "must not be empty")
+    check_text(title, "issue", "title")
     findings = [_finding_for_link(session, fid, None) for fid in finding_ids]
     row = m.SecurityIssue(title=title.strip(), state=State.RECEIVED.value, created_by=actor)
     session.add(row)

@@ -3,6 +3,8 @@ field, for every record kind and for the decision file's tables."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from psirt.domain.records import RECORD_TYPES, Intake, required_fields
@@ -94,3 +96,53 @@ def test_one_problem_reads_as_before() -> None:
         issues.record_from_data(RECORD_TYPES["rework"], {"reason": 1}, source="x.json")
     assert str(exc.value) == "x.json: reason: expected a string"
     assert (exc.value.location, exc.value.reason) == ("reason", "expected a string")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a\x00b", "contains a NUL character"),
+        ("\ud800", "not valid Unicode text (a lone surrogate)"),
+    ],
+)
+def test_text_psirt_cannot_store_or_hash_is_refused(text: str, reason: str) -> None:
+    data = json.dumps({"reason": text}).encode()
+    with pytest.raises(InputError) as exc:
+        issues.record_from_data(
+            RECORD_TYPES["rework"], issues.parse_record_document(data, source="x.json"),
+            source="x.json",
+        )  # fmt: skip
+    assert str(exc.value) == f"x.json: reason: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("nan", "expected a finite number"),
+        ("inf", "expected a finite number"),
+        ("1" * 400, "number out of range"),
+    ],
+)
+def test_numbers_without_a_canonical_form_are_refused(raw: str, reason: str) -> None:
+    data = f"effectiveness_method = 'm'\neffectiveness_result = 'r'\ndeployment_rate = {raw}\n"
+    with pytest.raises(InputError) as exc:
+        issues.record_from_data(
+            RECORD_TYPES["R11_post_fix"],
+            issues.parse_record_document(data.encode(), source="x.toml"),
+            source="x.toml",
+        )  # fmt: skip
+    assert str(exc.value) == f"x.toml: deployment_rate: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("0001-01-01T00:00:00+01:00", "year 1 is outside 1900 to 9000"),
+        ("9999-12-31T23:59:59-12:00", "year 9999 is outside 1900 to 9000"),
+    ],
+)
+def test_dates_outside_the_years_deadlines_can_reach_are_refused(value: str, reason: str) -> None:
+    data = {"reporter": "r", "sent_at": value, "channel": "email"}
+    with pytest.raises(InputError) as exc:
+        issues.record_from_data(RECORD_TYPES["R8_reporter_ack"], data, source="x.json")
+    assert str(exc.value) == f"x.json: sent_at: {reason}"
