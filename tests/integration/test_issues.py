@@ -281,7 +281,7 @@ def test_close_without_change_impact_review_fails_naming_it(store: Store) -> Non
                        "uncontrolled; correction reported")  # fmt: skip
     _step(store, iid, Action.ATTACH, [r7], "rita", day(3), sign(r7, "rita"))
     _decide(store, iid, day(4))
-    _step(store, iid, Action.START_REMEDIATION, [ChangeRequest("CR-9", "patch")], "dan", day(5))
+    _step(store, iid, Action.START_REMEDIATION, [ChangeRequest("CR-1207", "patch")], "dan", day(5))
     _step(store, iid, Action.ATTACH, [interim_notice(day(6))], "cora", day(6))
     from psirt.domain.records import Override
 
@@ -450,3 +450,41 @@ def test_title_with_a_nul_character_is_refused(store: Store) -> None:
                               policy=POLICY, at=T0)  # fmt: skip
     with store.reader() as s:
         assert s.scalars(select(m.SecurityIssue)).all() == []
+
+
+def test_issue_stored_before_per_release_resolutions_loads_and_goes_on(store: Store) -> None:
+    """Records as psirt e63103b wrote them (an environment-of-use update released through the
+    fix path) load from the store, show per release, and the issue can be closed."""
+    import json
+
+    from tests.conftest import ASSETS
+
+    stored = json.loads((ASSETS / "issues" / "stored" / "events-e63103b.json").read_text())
+    bodies = stored["issues"]["environment_released"]
+    with store.unit_of_work() as s:
+        row = m.SecurityIssue(title="segmentation of the gateway", state="RELEASED",
+                              created_by="pat")  # fmt: skip
+        s.add(row)
+        s.flush()
+        prev = ""
+        for body in bodies:
+            # the store's issue number is part of each event, so the chain is digested anew;
+            # the records and the signatures over them are as they were stored
+            body = {**body, "issue_id": str(row.id), "prev_digest": prev}
+            body.pop("digest")
+            event = issues.Event.from_dict(body)
+            prev = event.digest
+            s.add(m.IssueEvent(issue_id=row.id, seq=event.seq, kind=event.action.value,
+                               actor=event.actor, at=event.at, policy_digest=event.policy_digest,
+                               body=event.to_dict()))  # fmt: skip
+        iid = row.id
+    with store.reader() as s:
+        detail = issues.show_issue(s, iid, POLICY)
+    assert [(r.release, r.approach.value if r.approach else None, r.gate)
+            for r in detail.releases] == [
+        ("infusion-pump@4.2.0", "environment_of_use_update", "passed"),
+        ("infusion-pump@4.1.3", "environment_of_use_update", "passed"),
+    ]  # fmt: skip
+    _step(store, iid, Action.MONITOR, [post_fix()], "pat", day(40))
+    c = closure()
+    assert _step(store, iid, Action.CLOSE, [c], "pat", day(41), sign(c, "quinn")).state == "CLOSED"

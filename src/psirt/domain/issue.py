@@ -1486,8 +1486,15 @@ class SecurityIssue:
             )
 
     def _fix_items(self, gate: _Gate, key: str) -> None:
-        """A fix: change request, R6, R9 of the fixed release, R10 marking the release fixed."""
-        gate.need(self.all(ChangeRequest), "change_request")
+        """A fix: the change request the release's R6 reviewed, that R6, the R10 marking the
+        release fixed and the R9 of that R10's release."""
+        requests = {cr.change_request_id for cr in self.all(ChangeRequest)}
+        gate.need(requests, "change_request")
+        reviews = [r for r in self.all(ChangeImpactReview) if r.covers(key)]
+        if requests and reviews and reviews[-1].change_request_id not in requests:
+            gate.missing.append(
+                f"change_request {reviews[-1].change_request_id} (reviewed by R6_change_impact)"
+            )
         self._change_review(gate, key)
         fixes = [r for r in self.all(ReleaseAdvisory) if r.fixes(key)]
         if not fixes:

@@ -234,7 +234,7 @@ def _to_verification(**analysis_kw: object) -> SecurityIssue:
     issue = to_triage()
     to_analysis(issue, analysis_record(**CONTROLLED, **analysis_kw), day(3))
     decide(issue, day(4))
-    issue.start_remediation(ChangeRequest("CR-1", "upgrade"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "upgrade"), actor="dan", at=day(5))
     review = change_review()
     issue.review_change(
         review, actor="dan", at=day(6), signatures=review_signatures(review, day(6))
@@ -250,7 +250,7 @@ def test_g_change_review_every_required_aspect_approved_and_signed() -> None:
     decide(issue, day(4))
     with pytest.raises(Conflict):
         issue.verify(verification(), actor="tess", at=day(5))  # still in DECISION
-    issue.start_remediation(ChangeRequest("CR-1", "upgrade"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "upgrade"), actor="dan", at=day(5))
     review = change_review(aspects=(
         AspectReview(ReviewAspect.SAFETY, "sara", Verdict.REJECTED),
         AspectReview(ReviewAspect.SECURITY, "sam", Verdict.APPROVED),
@@ -279,7 +279,7 @@ def test_g_verify_results_and_independent_approval() -> None:
     issue = to_triage()
     to_analysis(issue, analysis_record(**CONTROLLED), day(3))
     decide(issue, day(4))
-    issue.start_remediation(ChangeRequest("CR-1", "upgrade"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "upgrade"), actor="dan", at=day(5))
     review = change_review()
     issue.review_change(
         review, actor="dan", at=day(6), signatures=review_signatures(review, day(6))
@@ -320,7 +320,7 @@ def test_g_close_and_risk_acceptance_path() -> None:
     decide(issue, day(4), r=accept, d=disclosure(decision=DisclosureKind.NO_DISCLOSURE,
                                                  rationale="controlled, minor harm"))  # fmt: skip
     with pytest.raises(GateNotMet) as exc:
-        issue.start_remediation(ChangeRequest("CR-1", "x"), actor="dan", at=day(5))
+        issue.start_remediation(ChangeRequest("CR-1207", "x"), actor="dan", at=day(5))
     assert exc.value.missing == (
         "R5_resolution.approach fix or interim_environment_then_fix for a release not yet fixed",
     )

@@ -122,7 +122,7 @@ def test_override_approver_and_reviewers_with_any_name() -> None:
     issue.decide(d, r, c, actor="d.o'neil", at=day(4), signatures=[
         s for rec in (d, r) for s in signed(rec, "d.o'neil", "sam@example.org", "sara-safety")
     ])  # fmt: skip
-    issue.start_remediation(ChangeRequest("CR-1", "OpenSSL 3.0.8"), actor="d.o'neil", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "OpenSSL 3.0.8"), actor="d.o'neil", at=day(5))
     issue.attach(interim_notice(day(5)), actor="mona_m", at=day(5))
     review = change_review(aspects=tuple(
         AspectReview(aspect, who, Verdict.APPROVED) for aspect, who in (

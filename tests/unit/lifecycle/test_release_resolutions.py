@@ -83,7 +83,7 @@ def decided(*resolutions: object, **analysis: object) -> SecurityIssue:
 
 def fixed_in_421(issue: SecurityIssue, *, start: int = 5, fixes: tuple[str, ...] = (NEW,),
                  version: str = "4.2.1") -> None:  # fmt: skip
-    issue.start_remediation(ChangeRequest("CR-1", f"OpenSSL 3.0.8 in {version}"), actor="dan",
+    issue.start_remediation(ChangeRequest("CR-1207", f"OpenSSL 3.0.8 in {version}"), actor="dan",
                             at=day(start))  # fmt: skip
     review = change_review(releases=fixes)
     issue.review_change(review, actor="dan", at=day(start + 1),
@@ -133,7 +133,7 @@ def test_fix_for_one_release_environment_update_for_the_other() -> None:
         NEW: ResolutionApproach.FIX, OLD: ResolutionApproach.ENVIRONMENT_OF_USE_UPDATE
     }  # fmt: skip
     # R10 may mark fixed only a release resolved by a fix
-    issue.start_remediation(ChangeRequest("CR-1", "OpenSSL 3.0.8"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "OpenSSL 3.0.8"), actor="dan", at=day(5))
     review = change_review(releases=(NEW,))
     issue.review_change(review, actor="dan", at=day(6),
                         signatures=review_signatures(review, day(6)))  # fmt: skip
@@ -221,7 +221,7 @@ def test_no_release_to_fix_closes_from_decision() -> None:
                         target_date=None)  # fmt: skip
     issue = decided(resolution(releases=(NEW,), **ENV), accept)
     with pytest.raises(GateNotMet, match="a release not yet fixed"):
-        issue.start_remediation(ChangeRequest("CR-1", "x"), actor="dan", at=day(5))
+        issue.start_remediation(ChangeRequest("CR-1207", "x"), actor="dan", at=day(5))
     ra = RiskAcceptance("minor harm", ("pump VLAN",), "controlled", "SG §4", "mona",
                         day(200).date(), releases=(OLD,))  # fmt: skip
     assert (
@@ -268,7 +268,7 @@ def test_a_second_fix_release_for_the_other_line() -> None:
 
 def test_release_claims_checked_against_what_psirt_computed() -> None:
     issue = decided(resolution(release_vehicle=ReleaseVehicle.OUT_OF_CYCLE))
-    issue.start_remediation(ChangeRequest("CR-1", "OpenSSL 3.0.8"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "OpenSSL 3.0.8"), actor="dan", at=day(5))
     review = change_review()
     issue.review_change(review, actor="dan", at=day(6),
                         signatures=review_signatures(review, day(6)))  # fmt: skip
@@ -307,7 +307,7 @@ def test_release_claims_checked_against_what_psirt_computed() -> None:
 
 def test_rescan_policy_and_findings() -> None:
     issue = decided(resolution())
-    issue.start_remediation(ChangeRequest("CR-1", "OpenSSL 3.0.8"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "OpenSSL 3.0.8"), actor="dan", at=day(5))
     review = change_review()
     issue.review_change(review, actor="dan", at=day(6),
                         signatures=review_signatures(review, day(6)))  # fmt: skip
@@ -319,3 +319,17 @@ def test_rescan_policy_and_findings() -> None:
     lax.verify(unscanned, actor="tess", at=day(7))
     assert lax.state is State.VERIFICATION
     assert default_policy().require_rescan
+
+
+def test_a_fixed_release_needs_the_change_request_its_review_names() -> None:
+    issue = decided(fix_new(), resolution(releases=(OLD,), version_plan=("4.1.3 -> 4.2.1",)))
+    fixed_in_421(issue, fixes=(NEW, OLD))
+    issue.attach(CustomerNotice(NoticeKind.FINAL, day(10), "pump sites", "update to 4.2.1"),
+                 actor="cora", at=day(10))  # fmt: skip
+    other = change_review(change_request_id="CR-2", releases=(OLD,))
+    issue.review_change(other, actor="dan", at=day(10),
+                        signatures=review_signatures(other, day(10)))  # fmt: skip
+    c = closure()
+    with pytest.raises(GateNotMet) as exc:
+        issue.close(c, actor="pat", at=day(11), signatures=sign(c, "quinn"))
+    assert exc.value.missing == (f"change_request CR-2 (reviewed by R6_change_impact) for {OLD}",)

@@ -280,7 +280,7 @@ def test_close_with_missing_change_impact_review_fails_and_names_it() -> None:
                        "uncontrolled; correction reported")  # fmt: skip
     issue.attach(r7, actor="rita", at=day(3), signatures=sign(r7, "rita"))
     decide(issue, day(4))
-    issue.start_remediation(ChangeRequest("CR-9", "patch"), actor="dan", at=day(5))
+    issue.start_remediation(ChangeRequest("CR-1207", "patch"), actor="dan", at=day(5))
     issue.attach(interim_notice(day(6)), actor="cora", at=day(6))
     v = verification()
     with pytest.raises(GateNotMet) as exc:
