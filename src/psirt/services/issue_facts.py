@@ -1,8 +1,9 @@
 """What psirt computes for an issue's records from the store, instead of taking a person's word.
 
 * R9 ``rescan``: the release R9's ``software_version`` names, its newest stored SBOM, the last
-  ``sbom_scan`` of it, and the active findings of that SBOM's components that still match the
-  issue's vulnerability (any id of its alias group, or a CVE an advisory names as related).
+  ``sbom_scan`` of it, and the active findings of its current components (those of that SBOM)
+  that still match the issue's vulnerability (any id of its alias group, or a CVE an advisory
+  names as related).
 * R10 ``sbom``: the fixed release's newest stored SBOM (document id, sha256) and how it lists
   the issue's component: the entries of the same package, and whether the affected version is
   still listed.
@@ -24,6 +25,7 @@ from psirt.domain.records import ComponentRef, FindingRef, RescanResult, SbomEvi
 from psirt.domain.sbom import Component
 from psirt.errors import UsageError
 from psirt.ingest.sbom.diff import component_key
+from psirt.services import sboms
 from psirt.store import models as m
 from psirt.store.models_activities import Activity
 
@@ -66,15 +68,6 @@ def resolve_release(
     return text, None
 
 
-def _newest_sbom(session: Session, release: m.Release) -> m.SbomDocument | None:
-    return session.scalar(
-        select(m.SbomDocument)
-        .where(m.SbomDocument.release_id == release.id)
-        .order_by(m.SbomDocument.id.desc())
-        .limit(1)
-    )
-
-
 def alias_group(session: Session, row: m.SecurityIssue, issue: SecurityIssue) -> tuple[str, ...]:
     """The issue's vulnerability ids: the intake's, its linked findings' and the aliases the
     stored advisories of those ids give (CVE ids first)."""
@@ -102,7 +95,7 @@ def rescan(
     ids = alias_group(session, row, issue)
     if release is None:
         return RescanResult(key, False, ids)
-    doc = _newest_sbom(session, release)
+    doc = sboms.current_sbom(session, release.id)
     if doc is None:
         return RescanResult(key, True, ids)
     scan = session.scalar(
@@ -120,7 +113,7 @@ def rescan(
         .where(
             m.Finding.release_id == release.id,
             m.Finding.status == "active",
-            m.Component.sbom_id == doc.id,
+            sboms.current_components(release.id),
         )
         .order_by(m.Finding.id)
     )
@@ -176,7 +169,7 @@ def sbom_evidence(
     key, release = resolve_release(session, issue, version)
     if release is None:
         return SbomEvidence(key, False)
-    doc = _newest_sbom(session, release)
+    doc = sboms.current_sbom(session, release.id)
     if doc is None:
         return SbomEvidence(key, True)
     purls: Sequence[str] = affected_purls(session, row, issue)
@@ -188,7 +181,7 @@ def sbom_evidence(
         rows = session.execute(
             select(m.Component.name, m.Component.version, m.Component.purl)
             .where(
-                m.Component.sbom_id == doc.id,
+                sboms.current_components(release.id),
                 or_(
                     *(
                         or_(lowered == p, lowered.startswith(f"{p}@", autoescape=True))
