@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from psirt.cli import (
@@ -13,9 +15,11 @@ from psirt.cli import (
 )
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit
-from psirt.services import activities, demo, scan_imports
+from psirt.publish.render import RenderFormat, render
+from psirt.services import activities, demo, policy_store, scan_imports
+from psirt.services import procedure as proc
 from psirt.store import audit
-from psirt.store.db import migrate
+from psirt.store.db import Store, migrate
 
 
 def demo_command() -> None:
@@ -86,6 +90,12 @@ def demo_command() -> None:
         )
     except typer.Exit:
         pass  # the chair signed the minutes, the approvers have not yet: that is the point
+    typer.echo()
+    typer.secho("Security Issue Resolution Procedure (written from the policy)", bold=True)
+    folder = _procedure_folder(store.engine.url.database if store.engine.url.drivername
+                               .startswith("sqlite") else None)  # fmt: skip
+    for path in _render_procedure(store, folder):
+        typer.echo(f"  {path}")
     with store.reader() as s:
         report = audit.verify(s)
     typer.echo()
@@ -103,6 +113,8 @@ def demo_command() -> None:
         "psirt release gate 7.5.0 -p 'Patient Monitor PM-8'   # R13a review before release",
         "psirt -u quinn.qa release sign 7.5.0 -p 'Patient Monitor PM-8' --as-role qa_approver",
         "psirt release gate 3.2.0 -p 'Clinical Data Gateway'  # blocked by due tests",
+        "psirt procedure list                   # versions of the procedure and their approval",
+        "psirt evidence check DIR               # a folder of QMS documents against clause 9.5",
         "psirt events list                      # releases newly affected, KEV listings",
         "psirt match SBOM --format json         # stateless matching of any SBOM",
         "psirt audit log                        # who did what, hash-chained",
@@ -148,6 +160,28 @@ def _ci_summary(ci: scan_imports.GateOutcome) -> None:
         ],
         title=f"the first {len(rows)} of {len(ci.blocking)} (psirt scans findings --open)",
     )
+
+
+def _procedure_folder(sqlite_file: str | None) -> Path:
+    """Beside the demo's SQLite database (var/demo/... under make demo), else ./procedure."""
+    if sqlite_file and sqlite_file != ":memory:":
+        return Path(sqlite_file).resolve().parent / "procedure"
+    return Path("procedure").resolve()
+
+
+def _render_procedure(store: Store, folder: Path) -> list[Path]:
+    """The current procedure as Markdown, HTML and PDF in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.reader() as s:
+        rendered = proc.document(s, policy_store.active_policy())
+    written = []
+    for fmt in RenderFormat:
+        path = folder / f"{rendered.file_stem}.{fmt.value}"
+        path.write_bytes(render(rendered.document, fmt))
+        written.append(path)
+    status = rendered.document.status
+    typer.echo(f"version {rendered.version or 'draft'}: {status}; written to {folder}")
+    return written
 
 
 def _finding_summary(found: list[activities.FindingView]) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "ApprovalRule",
     "Policy",
     "ReleaseGatePolicy",
+    "ProcedureSettings",
     "Role",
     "Timers",
     "default_policy",
@@ -59,6 +60,7 @@ class ApprovalKind(StrEnum):
     CLOSURE = "closure"
     OVERRIDE = "override"
     RELEASE_GATE = "release_gate"  # R13a: approval of a product release at the release gate
+    PROCEDURE = "procedure"  # a version of the Security Issue Resolution Procedure
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,16 @@ class ReleaseGatePolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcedureSettings:
+    """What the procedure written from the policy says about the organisation ([procedure])."""
+
+    document_id: str
+    organisation: str
+    cvd_policy_url: str
+    retention_years: int
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     external_sources: tuple[str, ...]
     timers: Timers
@@ -122,6 +134,7 @@ class Policy:
     approvals: Mapping[ApprovalKind, ApprovalRule]
     people: Mapping[str, tuple[Role, ...]]
     release_gate: ReleaseGatePolicy
+    procedure: ProcedureSettings
     document: Mapping[str, Any]  # the merged TOML document
     digest: str  # sha256 of its canonical JSON
 
@@ -347,6 +360,15 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
         if not person.strip():
             raise InputError(source, where, "a person's name must not be empty")
         people[person] = tuple(r.enum(where, Role, v) for v in r.strs(where, held))
+    document_id = r.get("procedure.document_id")
+    if not isinstance(document_id, str) or not document_id.strip():
+        raise InputError(source, "procedure.document_id", "expected a non-empty string")
+    procedure = ProcedureSettings(
+        document_id=document_id.strip(),
+        organisation=str(r.get("procedure.organisation")).strip(),
+        cvd_policy_url=str(r.get("procedure.cvd_policy_url")).strip(),
+        retention_years=r.int_("procedure.retention_years", minimum=1),
+    )
     vehicle = r.get("risk.floor.uncontrolled_release_vehicle")
     r.enum("risk.floor.uncontrolled_release_vehicle", ReleaseVehicle, vehicle)
     return Policy(
@@ -374,6 +396,7 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
             scan_findings_at=r.enum("release_gate.scan_findings_at", Severity),
             overdue_activities=r.bool_("release_gate.overdue_activities"),
         ),
+        procedure=procedure,
         document=MappingProxyType(doc),
         digest=hashlib.sha256(canonical_json(doc)).hexdigest(),
     )

@@ -27,6 +27,7 @@ from psirt.services import (
     issues,
     monitoring,
     policy_store,
+    procedure,
     release_gate,
     sboms,
     scan_imports,
@@ -36,6 +37,12 @@ from psirt.store import models as m
 from psirt.store.models_activities import Activity, ScanIdentity
 
 GATEWAY = "Clinical Data Gateway"
+# Who approves the demo's Security Issue Resolution Procedure (the default policy asks for a QA
+# approver and management, neither of them the issuer).
+PROCEDURE_APPROVERS = (
+    ("quality.manager", Role.QA_APPROVER),
+    ("managing.director", Role.MANAGEMENT),
+)
 
 
 @dataclass
@@ -50,6 +57,7 @@ class DemoOutcome:
     issue_id: int | None = None
     ci: scan_imports.GateOutcome | None = None  # the CI check of the first load
     review_seq: int | None = None  # the 7.5.0 minutes the first load recorded
+    procedure_version: int | None = None
 
 
 def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
@@ -99,6 +107,7 @@ def load_portfolio(session: Session, *, actor: str) -> DemoOutcome:
     out.activities, out.ci = _proactive_testing(session, actor=actor)
     out.issue_id = issues.demo_walkthrough(session, actor=actor).issue_id
     out.review_seq = _release_gate_review(session, actor=actor)
+    out.procedure_version = _procedure(session, actor=actor)
     return out
 
 
@@ -121,6 +130,19 @@ def _release_gate_review(session: Session, *, actor: str) -> int | None:
         policy=policy_store.active_policy(), sign=CHAIR, file_name=REVIEW_FILE, data=data,
     )  # fmt: skip
     return stored.seq
+
+
+def _procedure(session: Session, *, actor: str) -> int:
+    """Issue the procedure written from the active policy and have it approved."""
+    policy = policy_store.active_policy()
+    outcome = procedure.issue(session, actor=actor, policy=policy,
+                              note="written from the policy the demo runs under")  # fmt: skip
+    if outcome.version.missing:
+        for who, role in PROCEDURE_APPROVERS:
+            if role in outcome.version.approval.roles:
+                signer = issues.Signer(who, role, SignatureMeaning.APPROVED)
+                procedure.sign(session, signer=signer, policy=policy)
+    return outcome.version.version
 
 
 def _proactive_testing(

@@ -40,7 +40,9 @@ def active_policy(path: str | Path | None = None) -> Policy:
     return load_policy(file.read_bytes(), source=chosen)
 
 
-def _document(policy: Policy) -> Any:
+def plain_document(policy: Policy) -> Any:
+    """The policy's merged document as plain JSON values."""
+
     # MappingProxyType -> plain JSON values (the document holds TOML scalars, arrays, tables).
     def plain(value: Any) -> Any:
         if isinstance(value, dict) or hasattr(value, "items"):
@@ -67,7 +69,7 @@ def record_policy(session: Session, policy: Policy, *, actor: str) -> bool:
         action="policy.record",
         object_type="policy",
         object_id=policy.digest,
-        detail={"digest": policy.digest, "document": _document(policy)},
+        detail={"digest": policy.digest, "document": plain_document(policy)},
     )
     return True
 

@@ -91,6 +91,8 @@ SEALED: dict[str, str | None] = {
     "supplier_statements": "document_id",
     "supplier_matches": "release_id",
     "supplier_assessment_decisions": "release_id",
+    "procedure_versions": None,
+    "procedure_signatures": None,
 }
 # Tables that are not evidence of their own: the chain itself and the seals' working copy.
 NOT_SEALED = frozenset({"audit_events", "audit_seal_tables", "audit_seal_parts"})
