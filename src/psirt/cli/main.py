@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "commands_activities",
     "commands_advisories",
     "commands_procedure",
+    "commands_evidence",
 )
 # Commands run with only their own module imported; the root options reach them through
 # ``ctx.obj`` and they configure the store state themselves when they need the store.
