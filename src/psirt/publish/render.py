@@ -33,12 +33,14 @@ def inline_spans(text: str) -> list[tuple[str, bool]]:
     return [(p, i % 2 == 1) for i, p in enumerate(parts) if p]
 
 
-_MD_SPECIAL = re.compile(r"([\\*\[\]<>|#])|(?<!\w)_|_(?!\w)")
+# Characters that would turn plain text into Markdown markup. Brackets stay: "[D]" is no link.
+_MD_SPECIAL = re.compile(r"[\\*<>|]|(?<!\w)_|_(?!\w)")
 
 
 def _md_text(text: str) -> str:
     escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
-    return re.sub(r"^(\d+)\. ", r"\1\\. ", escaped)  # not a numbered list
+    escaped = re.sub(r"^(\d+)\. ", r"\1\\. ", escaped)  # not a numbered list
+    return re.sub(r"^([#+-]) ", r"\\\1 ", escaped)  # not a heading or a list item
 
 
 def md_inline(text: str) -> str:

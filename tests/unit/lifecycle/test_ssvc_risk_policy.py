@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from psirt.domain import records as rec
-from psirt.domain.policy import default_policy, load_policy
+from psirt.domain.policy import ApprovalKind, default_policy, load_policy
 from psirt.domain.risk import (
     Exploitability,
     HarmSeverity,
@@ -217,6 +217,18 @@ def test_policy_defaults_user_merge_and_digest() -> None:
     assert user.required_review_aspects == ("safety", "labelling")
     assert user.roles_of("quinn") == (rec.Role.QA_APPROVER,) and user.roles_of("x") == ()
     assert user.digest != p.digest
+
+
+def test_the_procedure_table_and_its_approval() -> None:
+    p = default_policy()
+    assert p.procedure.document_id == "PSIRT-SIRP" and p.procedure.retention_years == 10
+    rule = p.approvals[ApprovalKind.PROCEDURE]
+    assert rule.roles == (rec.Role.QA_APPROVER, rec.Role.MANAGEMENT)
+    assert rule.all and rule.distinct_from_author
+    with pytest.raises(InputError, match="site.toml: procedure.document_id: expected a non-empty"):
+        load_policy('[procedure]\ndocument_id = " "\n', source="site.toml")
+    with pytest.raises(InputError, match="site.toml: procedure.retention_years: expected an int"):
+        load_policy("[procedure]\nretention_years = 0\n", source="site.toml")
 
 
 @pytest.mark.parametrize(
