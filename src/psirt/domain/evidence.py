@@ -42,6 +42,7 @@ NAME_PATTERN = re.compile(
 )
 MAX_QUOTES = 3
 PROSE_WORDS = 12  # a passage of fewer words is a heading or a table cell
+SPAN_CHARS = 100
 QUOTE_CHARS = 280
 
 
@@ -242,10 +243,10 @@ def _span(topic: Topic, text: str) -> int:
 
 
 def _rank(topic: Topic, line: Line, text: str) -> tuple[bool, bool, int, int]:
-    """Sentences of prose before table cells and headings; then the terms closest together;
-    then the shorter passage."""
+    """Sentences of prose before table cells and headings; then passages whose terms stand
+    close together (within SPAN_CHARS); then the shorter passage."""
     prose = len(text.split()) >= PROSE_WORDS and text.rstrip(")").endswith((".", ":"))
-    return line.cell, not prose, _span(topic, text), len(text)
+    return line.cell, not prose, _span(topic, text) // SPAN_CHARS, len(text)
 
 
 def _topic_evidence(topic: Topic, docs: Sequence[TextDocument]) -> list[Evidence]:

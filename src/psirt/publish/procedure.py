@@ -364,7 +364,6 @@ def _s2_definitions(policy: Policy) -> Section:
                         "ISO/IEC 29147, ISO/IEC 30111; CSAF 2.0; OpenVEX; CERT/CC SSVC",
                         "Coordinated disclosure, advisories and VEX, prioritisation.",
                     ),
-                    ("Policy", f"The psirt policy of this version, sha256 {policy.digest}."),
                 ),
                 (2, 5),
                 "References",
