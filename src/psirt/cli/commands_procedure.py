@@ -62,7 +62,13 @@ def render_(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="File or folder to write (default: standard output)."
     ),
-    version: int | None = VERSION,
+    version: int | None = typer.Option(
+        None,
+        "--version",
+        min=1,
+        help="Issued version to print (default: the text of the active policy; a draft if not "
+        "issued).",
+    ),
     policy_file: Path | None = POLICY,
 ) -> None:
     """Print the procedure: version N, or the newest version when it is what the active policy

@@ -55,6 +55,7 @@ BODY_W = PAGE_W - 2 * MARGIN
 GREY = colors.Color(0.91, 0.91, 0.91)
 LINE = colors.Color(0.55, 0.55, 0.55)
 NOTICE_RED = colors.Color(0.7, 0, 0)
+CELL_CODE_SIZE = 7.2  # commands and keys in table cells, so that most fit their column
 
 _FONTS_READY: list[bool] = []
 
@@ -77,7 +78,7 @@ def _fonts() -> None:
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.6, spaceAfter=5,
-                          alignment=TA_LEFT)  # fmt: skip
+                          alignment=TA_LEFT, allowWidows=0, allowOrphans=0)  # fmt: skip
     return {
         "body": base,
         "note": ParagraphStyle(
@@ -144,10 +145,11 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _markup(text: str) -> str:
+def _markup(text: str, code_size: float | None = None) -> str:
     """reportlab paragraph markup of document text: escaped, commands in Courier."""
+    size = f' size="{code_size}"' if code_size else ""
     return "".join(
-        f'<font face="{MONO}">{xml_escape(p)}</font>' if code else xml_escape(p)
+        f'<font face="{MONO}"{size}>{xml_escape(p)}</font>' if code else xml_escape(p)
         for p, code in inline_spans(text)
     )
 
@@ -158,7 +160,7 @@ def _table(t: d.Table, st: dict[str, ParagraphStyle], width: float = BODY_W) -> 
     col_w = [width * w / total for w in widths]
     head = [Paragraph(_markup(c), st["head"]) for c in t.columns]
     if t.rows:
-        body = [[Paragraph(_markup(c), st["cell"]) for c in row] for row in t.rows]
+        body = [[Paragraph(_markup(c, CELL_CODE_SIZE), st["cell"]) for c in row] for row in t.rows]
         spans: list[tuple[Any, ...]] = []
     else:
         body = [
@@ -317,7 +319,8 @@ def render_pdf(document: d.Document) -> bytes:
         creator="psirt",
         invariant=1,
     )
-    frame = Frame(MARGIN, MARGIN, BODY_W, PAGE_H - 2 * MARGIN, id="body")
+    frame = Frame(MARGIN, MARGIN, BODY_W, PAGE_H - 2 * MARGIN, id="body", leftPadding=0,
+                  rightPadding=0, topPadding=0, bottomPadding=0)  # fmt: skip
     doc.addPageTemplates([PageTemplate(id="title", frames=[frame]),
                           PageTemplate(id="body", frames=[frame])])  # fmt: skip
     toc = TableOfContents(levelStyles=[st["toc0"]], dotsMinLevel=0)

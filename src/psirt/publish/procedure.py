@@ -408,7 +408,7 @@ def _s3_roles(policy: Policy) -> Section:
             Table(
                 ("Role", "Duties", "Approves (policy [approvals])", "People ([people])"),
                 tuple(rows),
-                (3, 5, 4, 2),
+                (4, 5, 4, 2),
                 "Roles",
             ),  # fmt: skip
             Table(
@@ -1171,7 +1171,9 @@ def _timer_row(ident: str, what: str, due: str, key: str, source: str, how: str,
     shown = v._get(v.doc, key) if key else None
     if limit is not None and isinstance(shown, int) and shown > limit:
         due += f" (longer than the {limit} the regulation allows)"
-    return (ident, what, due, _code(key) if key else "", source, how)
+    label = f"{what} ({_code(ident)})" if ident.isupper() else f"{what} {ident}"
+    shown_key = key.removeprefix("timers.")
+    return (label, due, _code(shown_key) if key else "", source, how)
 
 
 def _s15_timelines(policy: Policy, v: _Values) -> Section:
@@ -1238,9 +1240,15 @@ def _s15_timelines(policy: Policy, v: _Values) -> Section:
                 "named. A value the policy changes from the shipped default says so."
             ),
             Table(
-                ("Deadline", "What", "Due", "Policy key", "Source", "What psirt does"),
+                (
+                    "Deadline",
+                    "Due",
+                    "Policy key ([timers] unless named)",
+                    "Source",
+                    "What psirt does",
+                ),
                 tuple(rows),
-                (3, 4, 3, 3, 3, 3),
+                (10, 6, 9, 6, 7),
                 "Deadlines",
             ),
             Paragraph(
@@ -1513,7 +1521,7 @@ def procedure_document(
             (*issuer, *_sig_rows(signatures), *waiting),
             (3, 3, 2, 3, 3),
         ),  # fmt: skip
-        history=Table(("Version", "Issued", "By", "Changes"), hist, (1, 2, 2, 7)),
+        history=Table(("Version", "Issued", "By", "Changes"), hist, (2, 2, 3, 9)),
         sections=sections,
         created=created,
         notice="" if version is not None else "DRAFT: not issued, not for use",

@@ -191,7 +191,11 @@ def test_default_policy_values_and_design_choice_markers(
 ) -> None:
     md = default_outputs[RenderFormat.MD].decode()
     timers = md[md.index("**Deadlines**") :]
-    row = {line.split(" | ")[0].strip("| "): line for line in timers.splitlines() if "|" in line}
+    row = {
+        m.group(1): line
+        for line in timers.splitlines()
+        if (m := re.search(r"\(`([A-Z_0-9*]+)`\)", line.split(" | ")[0]))
+    }
     assert "10 days from T0" in row["TRIAGE"] and "[D]" in row["TRIAGE"]
     assert "5 business days from T0" in row["ACK"] and "[D]" in row["ACK"]
     assert "30 days from T0" in row["US_UNCONTROLLED_COMMS"]
