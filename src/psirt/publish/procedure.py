@@ -1130,20 +1130,19 @@ def _s14_review(policy: Policy, v: _Values) -> Section:
             Bullets(
                 (
                     "Enforced by `psirt release approve`: an entry for every open issue of the "
-                    "product, "
-                    "in the state the issue has now; minutes and attendees, the chair among them; "
-                    "the "
-                    "chair's authored signature; approval by "
+                    "product, in the state the issue has now; minutes and attendees, the chair "
+                    "among them; the chair's authored signature; approval by "
                     f"{gate_who}" + (f" ({gate_indep})" if gate_indep != "no" else "") + ".",
-                    "Enforced: every KEV-listed vulnerability found in the release is assessed not "
-                    "applicable or mitigated, with a rationale and a reference (an issue or a VEX "
-                    f"justification) ({FDAPRE} §V.A.2).",
+                    "Enforced: every KEV-listed vulnerability found in the release is assessed "
+                    "not applicable or mitigated, with a rationale and a reference (an issue or a "
+                    f"VEX justification) ({FDAPRE} §V.A.2).",
+                    *_gate_blockers(policy, v),
                     "Enforced: a release enters released or fielded (`psirt release status`) only "
-                    "through an approved gate or an override with a justification, which is "
-                    "recorded "
-                    "as such. Registering a release that is already in the field (`psirt release "
-                    "add "
-                    "--status fielded`) records history and is no release approval.",
+                    "through an approved gate or an override with a justification. A release "
+                    "moved there past the gate, or registered as already released or fielded "
+                    "(`psirt release add --status fielded`), is recorded as registered without "
+                    "review; the product's next review must list it with notes and every open "
+                    "issue it has, or that gate is refused.",
                     "`psirt release gate` shows, at any time, what the gate sees and what is "
                     "missing.",
                 )
@@ -1165,6 +1164,39 @@ def _s14_review(policy: Policy, v: _Values) -> Section:
         ),
         (f"{I81} 9.5", f"{I81} 4.1.6", f"{I81} 4.1.8"),
     )
+
+
+def _gate_blockers(policy: Policy, v: _Values) -> list[str]:
+    """What else blocks the release gate, as the policy's [release_gate] says."""
+    g = policy.release_gate
+    out = []
+    if g.untriaged_sbom_findings:
+        unknown = ", or without a severity," if g.unknown_severity_blocks else ""
+        out.append(
+            "Enforced: no active SBOM finding of the release at or above "
+            f"{v.show('release_gate.sbom_findings_at')}{unknown} {D} stands without a security "
+            "issue it is attached to."
+        )
+    else:
+        out.append("Not checked at the gate (release_gate.untriaged_sbom_findings = false): "
+                   "SBOM findings without a security issue.")  # fmt: skip
+    if g.undispositioned_scan_findings:
+        out.append(
+            "Enforced: no open scanner finding of the release at or above "
+            f"{v.show('release_gate.scan_findings_at')} {D} stands without a disposition."
+        )
+    else:
+        out.append("Not checked at the gate (release_gate.undispositioned_scan_findings = "
+                   "false): scanner findings without a disposition.")  # fmt: skip
+    if g.overdue_activities:
+        out.append(
+            f"Enforced {D}: no activity of the product's test plan is overdue, and none is due "
+            "for the release itself (section 4)."
+        )
+    else:
+        out.append("Not checked at the gate (release_gate.overdue_activities = false): "
+                   "activities due under the test plan.")  # fmt: skip
+    return out
 
 
 def _timer_row(ident: str, what: str, due: str, key: str, source: str, how: str,

@@ -70,6 +70,10 @@ required_aspects = ["safety", "security", "effectiveness", "regulatory", "labell
 [gates]
 require_rescan = false
 
+[release_gate]
+overdue_activities = false
+scan_findings_at = "medium"
+
 [[risk.uncontrolled]]
 id = "serious_and_medium"
 severity = ["serious"]
@@ -228,6 +232,12 @@ def test_default_policy_values_and_design_choice_markers(
         "change | yes |" in md
     )
     assert "a security re-scan (tool named) that found no new vulnerabilities" in md
+    # The release gate blocks what [release_gate] says.
+    assert (
+        "- Enforced: no active SBOM finding of the release at or above high, or without a "
+        "severity, [D] stands without a security issue it is attached to." in md
+    )
+    assert "- Enforced [D]: no activity of the product's test plan is overdue" in md
 
 
 def test_a_site_policy_changes_the_procedure(site_outputs: dict[RenderFormat, bytes]) -> None:
@@ -243,6 +253,11 @@ def test_a_site_policy_changes_the_procedure(site_outputs: dict[RenderFormat, by
     assert "15 (shipped default: 10) years" in md
     assert "`labelling` (policy change_review.required_aspects)" in md
     assert "(the policy does not require one: gates.require_rescan = false)" in md
+    assert (
+        "- Not checked at the gate (release_gate.overdue_activities = false): activities due "
+        "under the test plan." in md
+    )
+    assert "no open scanner finding of the release at or above medium (shipped default: high)" in md
     assert "| `serious_and_medium` | serious | medium, high | no |" in md
     assert "| serious | controlled | uncontrolled | uncontrolled |" in md
     procedure_row = (
