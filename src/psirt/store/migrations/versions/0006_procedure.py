@@ -1,7 +1,7 @@
 """procedure: versions of the Security Issue Resolution Procedure and their signatures
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import psirt.store.models
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
