@@ -757,6 +757,10 @@ def _s7_decide(policy: Policy, v: _Values) -> Section:
                 (2, 5),
             ),  # fmt: skip
             Paragraph(
+                "Each affected release gets its own resolution (R5 names its releases; one "
+                "without releases covers every affected release): a release in the field may be "
+                "fixed while another stays under an updated environment of use. Enforced: every "
+                "affected release has a resolution, no release has two. "
                 "Enforced for every decision: a rationale for each record; the embargo end "
                 "when disclosure is deferred; a target date unless the residual risk is "
                 "accepted; for the regular release cycle, the reference of the justification "
@@ -818,22 +822,33 @@ def _s8_change(policy: Policy) -> Section:
         "Change impact review",
         (
             Paragraph(
-                "A product change or an environment-of-use update starts with a change request "
-                "(`psirt issue remediate`: change request id and description, enforced; IEC "
-                "62304 9.4, change control). Every change made to address an issue is reviewed "
+                "A product change starts with a change request (`psirt issue remediate`: change "
+                "request id and description, enforced while a release resolved by a fix is left "
+                "to fix; IEC 62304 9.4, change control). Every change made to address an issue is "
+                "reviewed "
                 "for its impact on safety, security and effectiveness before it is verified "
                 "(R6, `psirt issue review-change`)."
             ),
             Paragraph(
-                "Enforced: R6 names the change request and has, for each of the aspects "
+                "Enforced: the R6 covering a release names the change request it reviewed, "
+                "which must be one recorded for the issue, and has, for each of the aspects "
                 f"{', '.join(_code(a) for a in aspects)} (policy change_review.required_aspects), "
                 "a reviewer, the verdict approved and that reviewer's signature (reviewed or "
-                "approved) over the review; psirt refuses verification until then, and checks it "
-                "again at closure."
+                "approved) over the review; psirt refuses verification until a release being "
+                "fixed has it, and checks each fixed release's own R6 again at closure."
                 + (
                     f" The aspects {', '.join(_code(a) for a in optional)} may be recorded as well."
                     if optional
                     else ""
+                )
+                + (
+                    " An update of the intended environment of use needs the same review of the "
+                    "releases it covers (policy gates.environment_update_change_review)."
+                    if policy.environment_update_change_review
+                    else " Manual: an update of the intended environment of use is not required "
+                    "to have an R6 by this policy (gates.environment_update_change_review = "
+                    "false); the change of the environment document is reviewed under document "
+                    "control."
                 )
             ),
             Bullets(
@@ -902,10 +917,10 @@ def _s10_release(policy: Policy) -> Section:
     verify_who = _rule_text(policy.approvals[ApprovalKind.VERIFICATION])
     release_who = _rule_text(policy.approvals[ApprovalKind.RELEASE])[0]
     rescan = (
-        "a security re-scan (tool named) that found no new vulnerabilities"
+        "the fixed release has a stored SBOM that psirt scanned (policy gates.require_rescan)"
         if policy.require_rescan
-        else "a security re-scan when one was made (the policy does not require one: "
-        "gates.require_rescan = false)"
+        else "a fixed release without a stored, scanned SBOM is let through (the policy does "
+        "not require one: gates.require_rescan = false)"
     )
     return Section(
         "10",
@@ -915,15 +930,20 @@ def _s10_release(policy: Policy) -> Section:
                 "Verification (R9; IEC 81001-5-1 6.2.2; IEC 62304 9.7 and 9.8) shows that the "
                 "change closes the vulnerability and breaks nothing: the software version, the "
                 "targeted test and its result, the regression suite and its result, the tester "
-                "and their independence, a re-scan, the threat-mitigation test, anomalies and a "
-                "conclusion. Enforced when verification is recorded: the change impact review "
-                "(section 8), for an uncontrolled risk an interim customer notice with the four "
-                "FDA elements (section 11), the tester and the software version."
+                "and their independence, the threat-mitigation test, anomalies and a conclusion. "
+                "psirt computes the re-scan itself from the stored findings of the release the "
+                "software version names (its newest SBOM, the last SBOM scan, what still matches "
+                "any id of the issue's alias group); it is not typed in. Enforced when "
+                "verification is recorded: the change impact review (section 8), for an "
+                "uncontrolled risk an interim customer notice with the four FDA elements "
+                "(section 11), the tester and the software version, no finding of the fixed "
+                f"release still matching the issue, and {rescan}."
             ),
             Paragraph(
                 "Enforced before the issue is released (`psirt issue release`): the targeted "
-                f"test and the regression suite passed, {rescan}, the tester's independence "
-                f"recorded, and R9 approved by {verify_who[0]}"
+                "test and the regression suite passed, the computed re-scan still clean, the "
+                "tester's independence recorded, the verification being of the release that is "
+                f"released, and R9 approved by {verify_who[0]}"
                 + (", not its author" if verify_who[1] != "no" else "")
                 + ". Verification that "
                 "fails goes back to remediation (`psirt issue rework`, with the reason)."
@@ -952,10 +972,13 @@ def _s10_release(policy: Policy) -> Section:
             Paragraph(
                 "The release record (R10) gives the statuses of the product releases (fixed, "
                 "not affected ...), the advisory id when the decision was a public advisory, "
-                "whether VEX and SBOM were updated, and the regulatory filings. Enforced: "
-                "release statuses given; the advisory id for a public advisory; the submission "
-                "dates of 806, 803 or MDR Art. 87 reports chosen in R7; approval by "
-                f"{release_who}."
+                "and the regulatory filings; psirt adds the fixed release's SBOM document and "
+                "digest, the issue's component as that SBOM lists it, and the VEX statuses it "
+                "computes from the release matrix. Enforced: release statuses of releases of the "
+                "issue, fixed only where the release's resolution is a fix; the advisory id for "
+                "a public advisory; a claim that the SBOM or the VEX was updated is refused when "
+                "the store contradicts it; the submission dates of 806, 803 or MDR Art. 87 "
+                f"reports chosen in R7; approval by {release_who}."
             ),
             Paragraph(
                 "Manual: building, signing and distributing the update, and writing the "
@@ -1074,20 +1097,27 @@ def _s13_closure(policy: Policy) -> Section:
                 "and the date of the exploitation re-check."
             ),
             Paragraph(
-                "Closure (R16, `psirt issue close`). Enforced: every affected release fixed, not "
-                "affected or covered by the risk acceptance; the disclosure done as decided "
-                "(section 7); every third-party notice acknowledged or its non-response "
-                "documented; the cross-product record (R12); the change impact review when the "
-                "product or its environment of use was changed; the reference of the updated "
-                "risk management file and the problem report closed (IEC 62304 9.5, 9.7); "
+                "Closure (R16, `psirt issue close`). Enforced: the resolution of every affected "
+                "release passed its own gate (a fix: the change request, the R6 covering the "
+                "release, an R10 marking it fixed and the R9 of that release; an "
+                "environment-of-use update: the versioned document and its justifications, the "
+                "R6 and the customer notice covering the release as the policy and item class "
+                "require; an accepted risk: the R15 covering it, with its approvals); the "
+                "disclosure done as decided (section 7); every third-party notice acknowledged "
+                "or its non-response documented; the cross-product record (R12); the reference "
+                "of the updated risk management file and the problem report closed (IEC 62304 "
+                "9.5, 9.7); "
                 f"approval by {closure_who[0]}"
                 + (", not the author" if closure_who[1] != "no" else "")
                 + "."
             ),
             Paragraph(
-                "Risk acceptance (R15, `psirt issue accept-risk`) keeps the issue open as "
-                "OPEN_ACCEPTED. Enforced: the decision's approach is accept_residual_risk; the "
-                "risk is controlled"
+                "Risk acceptance (R15, `psirt issue accept-risk`) names the releases it covers; "
+                "when every affected release is resolved so, the issue stays open as "
+                "OPEN_ACCEPTED, otherwise the record is added while the other releases follow "
+                "their own path. An issue with no release to fix closes from DECISION. Enforced: "
+                "the resolution of each release covered is accept_residual_risk; the risk is "
+                "controlled"
                 + (
                     ""
                     if not policy.allow_accepting_uncontrolled_risk

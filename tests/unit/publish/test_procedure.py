@@ -69,6 +69,7 @@ required_aspects = ["safety", "security", "effectiveness", "regulatory", "labell
 
 [gates]
 require_rescan = false
+environment_update_change_review = false
 
 [release_gate]
 overdue_activities = false
@@ -231,7 +232,10 @@ def test_default_policy_values_and_design_choice_markers(
         "| Clinical Data Gateway | penetration_test | every 365 days, on attack-surface "
         "change | yes |" in md
     )
-    assert "a security re-scan (tool named) that found no new vulnerabilities" in md
+    assert (
+        "the fixed release has a stored SBOM that psirt scanned (policy gates.require_rescan)" in md
+    )
+    assert "Enforced: every affected release has a resolution, no release has two." in md
     # The release gate blocks what [release_gate] says.
     assert (
         "- Enforced: no active SBOM finding of the release at or above high, or without a "
@@ -253,6 +257,9 @@ def test_a_site_policy_changes_the_procedure(site_outputs: dict[RenderFormat, by
     assert "15 (shipped default: 10) years" in md
     assert "`labelling` (policy change_review.required_aspects)" in md
     assert "(the policy does not require one: gates.require_rescan = false)" in md
+    assert (
+        "Manual: an update of the intended environment of use is not required to have an R6" in md
+    )
     assert (
         "- Not checked at the gate (release_gate.overdue_activities = false): activities due "
         "under the test plan." in md
