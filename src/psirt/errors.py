@@ -8,6 +8,7 @@
      +-- Conflict        the change collides with what is stored (exit 2 / HTTP 409)
      +-- GateNotMet      a lifecycle transition lacks required records (exit 2 / HTTP 409)
      +-- FeedError       a vulnerability feed could not be read (exit 2 / HTTP 502)
+     +-- DatabaseError   the database cannot be opened or used (exit 2 / HTTP 503)
      +-- UnknownEcosystem  no version ordering is known for an ecosystem (reported, not guessed)
      +-- IntegrityError  the audit chain does not verify (exit 1)
 
@@ -92,6 +93,19 @@ class GateNotMet(PsirtError):
 
 class FeedError(PsirtError):
     """A vulnerability feed could not be fetched or read as a whole."""
+
+
+class DatabaseError(PsirtError):
+    """The database cannot be opened or used: a bad or unsupported URL, a server that cannot
+    be reached or went away, a file that is not a psirt database, a lock held too long.
+
+    ``database`` names it (the URL without its password), ``reason`` says what is wrong.
+    """
+
+    def __init__(self, database: str, reason: str) -> None:
+        self.database = database
+        self.reason = reason
+        super().__init__(f"database {database}: {reason}")
 
 
 class UnknownEcosystem(PsirtError):

@@ -6,6 +6,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 
+from psirt.store.database import default_url
 from psirt.store.db import Store
 
 
@@ -26,6 +27,11 @@ class AppState:
             return getpass.getuser()
         except (KeyError, OSError):
             return "unknown"
+
+    @property
+    def url(self) -> str:
+        """The database URL the commands use."""
+        return self.database_url or default_url()
 
     def store(self, *, require_schema: bool = True) -> Store:
         if self._store is None:

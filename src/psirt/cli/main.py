@@ -178,21 +178,42 @@ def _error_code(exc: PsirtError | OSError) -> int:
     return 1 if isinstance(exc, IntegrityError) else 2
 
 
+def _database_error(exc: Exception) -> PsirtError | None:
+    """What a failure of the database means, in one line; None for any other exception."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from psirt.cli.context import STATE
+    from psirt.store.database import explain
+
+    return explain(exc, STATE.url)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; psirt's own errors become one line on stderr and exit code 2 (1 for audit)."""
+    """Run the CLI; psirt's own errors and failures of the database become one line on
+    stderr and exit code 2 (1 for a broken audit chain)."""
     args = sys.argv[1:] if argv is None else argv
-    plain = _plain_match(args) if "match" in args else None
-    if plain is not None:
+    try:
+        plain = _plain_match(args) if "match" in args else None
+        if plain is None:
+            return _typer_main(args)
         try:
             code = 1 if run_match(*plain) else 0
-            _done["plain match"] = True
-            return code
         except (EOFError, KeyboardInterrupt):  # as click turns them into typer.Abort
             sys.stderr.write("\n")
             err("aborted")
             return 130
-        except (PsirtError, OSError) as exc:
-            return _error_code(exc)
+        _done["plain match"] = True
+        return code
+    except (PsirtError, OSError) as exc:
+        return _error_code(exc)
+    except Exception as exc:
+        found = _database_error(exc)
+        if found is None:
+            raise
+        return _error_code(found)
+
+
+def _typer_main(args: list[str]) -> int:
     import typer
 
     try:
@@ -210,8 +231,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             err(f"psirt: {exc}")
         return 2
-    except (PsirtError, OSError) as exc:
-        return _error_code(exc)
     return result if isinstance(result, int) else 0
 
 

@@ -6,7 +6,6 @@ The default store is a SQLite file at ``$XDG_DATA_HOME/psirt/psirt.db`` in WAL m
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,33 +20,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from psirt.errors import UsageError
 from psirt.store import seal
+from psirt.store.database import check_url, default_url, display, sqlite_timeout
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def default_url() -> str:
-    url = os.environ.get("PSIRT_DATABASE_URL")
-    if url:
-        return url
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    path = Path(data_home) / "psirt" / "psirt.db"
-    return f"sqlite:///{path}"
-
-
-def _normalise(url: str) -> str:
-    # Plain postgresql:// URLs use psycopg 3, the driver psirt installs.
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+__all__ = ["Store", "default_url", "make_engine", "migrate", "schema_is_current"]
 
 
 def make_engine(url: str | None = None) -> Engine:
-    url = _normalise(url or default_url())
-    if url.startswith("sqlite"):
-        db_path = url.split("///", 1)[1] if "///" in url else ""
+    """The engine of ``url`` (default: :func:`default_url`); :class:`DatabaseError` for a
+    URL psirt cannot use. SQLite waits ``?timeout=`` seconds (default 30) for a writer."""
+    parsed = check_url(url or default_url())
+    if parsed.get_backend_name() == "sqlite":
+        db_path = parsed.database or ""
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": sqlite_timeout(parsed)})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -64,7 +51,7 @@ def make_engine(url: str | None = None) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -120,6 +107,9 @@ class Store:
     """A database psirt works on: an engine plus sessions that commit or roll back whole."""
 
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        if url is None:
+            url = engine.url.render_as_string(hide_password=False) if engine else default_url()
+        self.url = url  # as given: messages name it (without its password)
         self.engine = engine or make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         seal.install(self._sessions)
@@ -134,8 +124,7 @@ class Store:
             self.engine
         ):
             raise UsageError(
-                f"database {self.engine.url.render_as_string(hide_password=True)} is not "
-                "initialised or not current: run 'psirt init'"
+                f"database {display(self.url)} is not initialised or not current: run 'psirt init'"
             )
 
     @contextmanager
