@@ -9,6 +9,7 @@
      +-- GateNotMet      a lifecycle transition lacks required records (exit 2 / HTTP 409)
      +-- FeedError       a vulnerability feed could not be read (exit 2 / HTTP 502)
      +-- DatabaseError   the database cannot be opened or used (exit 2 / HTTP 503)
+     |    +-- NoDatabase        there is no database where the URL points
      +-- UnknownEcosystem  no version ordering is known for an ecosystem (reported, not guessed)
      +-- IntegrityError  the audit chain does not verify (exit 1)
 
@@ -106,6 +107,15 @@ class DatabaseError(PsirtError):
         self.database = database
         self.reason = reason
         super().__init__(f"database {database}: {reason}")
+
+
+class NoDatabase(DatabaseError):
+    """There is no database where the URL points; only ``psirt init`` creates one."""
+
+    def __init__(self, database: str, where: str) -> None:
+        self.database = database
+        self.reason = "no database"
+        PsirtError.__init__(self, f"no database at {where}: run 'psirt init'")
 
 
 class UnknownEcosystem(PsirtError):

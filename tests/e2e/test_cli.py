@@ -180,7 +180,8 @@ def test_uninitialised_database_is_a_clear_error(
 def test_demo_runs_on_bundled_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PSIRT_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    # psirt demo, like psirt init, creates its database and the folders it lives in
+    monkeypatch.setenv("PSIRT_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'demo' / 'demo.db'}")
     code, out, _ = run(capsys, "demo")
     assert code == 0
     assert "CVE-2023-4863" in out  # libwebp in the patient monitor, KEV-listed

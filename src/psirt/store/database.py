@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from psirt.errors import DatabaseError
+from psirt.errors import DatabaseError, NoDatabase
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -80,6 +80,67 @@ def check_url(url: str) -> URL:
     return parsed
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+# tables every psirt database has had since its first migration
+PSIRT_TABLES = frozenset({"alembic_version", "audit_events"})
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another backend."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    name = url.database or ""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def check_sqlite_file(url: str, *, create: bool) -> None:
+    """Refuse a SQLite URL whose file is not a psirt database, reading it and never writing
+    it. A missing file is :class:`NoDatabase`, or, with ``create`` (``psirt init``), gets
+    its folder made so that the database can be created there."""
+    path = sqlite_file(check_url(url))
+    if path is None:
+        return
+    name = display(url)
+    if not path.exists():
+        if not create:
+            raise NoDatabase(name, str(path))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(name, f"cannot create {path.parent}: {exc.strerror}") from None
+        return
+    hint = "; psirt init creates a database only where there is no file" if create else ""
+    if not path.is_file():
+        raise DatabaseError(name, f"not a file{hint}")
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(name, f"cannot read {path}: {exc.strerror}") from None
+    if not header:
+        raise DatabaseError(name, f"an empty file, not a psirt database{hint}")
+    if header != SQLITE_HEADER:
+        raise DatabaseError(name, f"not a SQLite database{hint}")
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(name, str(exc)) from None
+    if not PSIRT_TABLES <= tables:
+        what = "without psirt's tables" if tables else "without tables"
+        raise DatabaseError(name, f"a SQLite database {what}, not a psirt database{hint}")
+
+
 def sqlite_timeout(url: URL) -> float:
     value = url.query.get("timeout")
     try:
@@ -135,9 +196,11 @@ def explain(exc: BaseException, url: str) -> DatabaseError | None:
 __all__ = [
     "SQLITE_TIMEOUT",
     "SUPPORTED",
+    "check_sqlite_file",
     "check_url",
     "default_url",
     "display",
     "explain",
     "normalise",
+    "sqlite_file",
 ]

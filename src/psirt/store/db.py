@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from psirt.errors import UsageError
 from psirt.store import seal
-from psirt.store.database import check_url, default_url, display, sqlite_timeout
+from psirt.store.database import check_sqlite_file, check_url, default_url, display, sqlite_timeout
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 __all__ = ["Store", "default_url", "make_engine", "migrate", "schema_is_current"]
@@ -31,9 +31,6 @@ def make_engine(url: str | None = None) -> Engine:
     URL psirt cannot use. SQLite waits ``?timeout=`` seconds (default 30) for a writer."""
     parsed = check_url(url or default_url())
     if parsed.get_backend_name() == "sqlite":
-        db_path = parsed.database or ""
-        if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": sqlite_timeout(parsed)})
 
         @event.listens_for(engine, "connect")
@@ -62,8 +59,10 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine, *, actor: str = "psirt", through_migrations: bool = False) -> None:
-    """Bring the schema to the newest migration (idempotent), then seal any evidence written
-    before the audit chain sealed every table (see :mod:`psirt.store.seal`)."""
+    """Create the database or bring its schema to the newest migration (idempotent), then seal
+    any evidence written before the audit chain sealed every table (see
+    :mod:`psirt.store.seal`). An existing SQLite file must be a psirt database."""
+    check_sqlite_file(engine.url.render_as_string(hide_password=False), create=True)
     cfg = alembic_config(engine)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -120,6 +119,9 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def ensure_schema(self) -> None:
+        """Refuse a database that is missing, not psirt's, or not migrated to the newest
+        schema; nothing is created or written."""
+        check_sqlite_file(self.url, create=False)
         if not inspect(self.engine).has_table("alembic_version") or not schema_is_current(
             self.engine
         ):
