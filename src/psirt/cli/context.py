@@ -33,6 +33,12 @@ class AppState:
         """The database URL the commands use."""
         return self.database_url or default_url()
 
+    def close(self) -> None:
+        """Close the store's connections; the next :meth:`store` opens it again."""
+        store, self._store = self._store, None
+        if store is not None:
+            store.engine.dispose()
+
     def store(self, *, require_schema: bool = True) -> Store:
         if self._store is None:
             self._store = Store(self.database_url)

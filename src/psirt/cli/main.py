@@ -211,6 +211,16 @@ def main(argv: list[str] | None = None) -> int:
         if found is None:
             raise
         return _error_code(found)
+    finally:
+        _close_store()
+
+
+def _close_store() -> None:
+    """Close the database connections of the command that ran (the next call of
+    :func:`main` in the same process opens its own)."""
+    context = sys.modules.get("psirt.cli.context")
+    if context is not None:
+        context.STATE.close()
 
 
 def _typer_main(args: list[str]) -> int:

@@ -102,6 +102,21 @@ def schema_is_current(engine: Engine) -> bool:
     return current == head
 
 
+def _take_writer_lock(session: Session) -> None:
+    """Wait until no other transaction writes, before reading anything.
+
+    A writer that reads before it holds the lock can act on a state another writer is
+    changing: two ``psirt product add`` of one name both find the name free and both insert
+    it. SQLite begins every transaction with ``BEGIN IMMEDIATE`` (:func:`make_engine`); on
+    PostgreSQL the writer takes the audit chain's transaction-level advisory lock, which the
+    seal takes at the first write anyway (:mod:`psirt.store.seal`), here at its start.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from psirt.store.audit import _lock_chain
+
+        _lock_chain(session)
+
+
 class Store:
     """A database psirt works on: an engine plus sessions that commit or roll back whole."""
 
@@ -131,9 +146,12 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends normally, rolled back otherwise."""
+        """One transaction: committed when the block ends normally, rolled back otherwise.
+
+        Writers take turns from their first statement (:func:`_take_writer_lock`)."""
         session = self._sessions()
         try:
+            _take_writer_lock(session)
             yield session
             session.commit()
         except BaseException:
