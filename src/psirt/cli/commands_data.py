@@ -1,4 +1,8 @@
-"""psirt sbom ... | feed import"""
+"""psirt sbom ... | feed import
+
+The store, its services and the schema validator are imported inside the commands that use
+them: ``sbom inspect``, ``validate``, ``quality`` and ``diff`` of files run without SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,6 @@ from psirt.domain.sbom import ItemClass
 from psirt.errors import InputError
 from psirt.ingest.sbom import diff as sbom_diff_mod
 from psirt.ingest.sbom import quality, read_sbom_file
-from psirt.ingest.sbom import validate as sbom_validation
-from psirt.services import feeds as feed_service
-from psirt.services import sboms
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
 sbom_app = typer.Typer(help="Software bills of materials (CycloneDX, SPDX).", no_args_is_help=True)
@@ -40,6 +41,8 @@ def sbom_import(
 
     The SBOM it replaces stays as evidence with its components; findings of components the new
     SBOM lists again keep their identity, those of components it drops are retracted."""
+    from psirt.services import sboms
+
     data, parsed = read_sbom_file(file)
     with STATE.store().unit_of_work() as s:
         result = sboms.import_sbom(
@@ -95,6 +98,8 @@ def sbom_support(
     support_end: str | None = typer.Option(None, "--support-end", help="YYYY-MM-DD"),
 ) -> None:
     """Set a component's support level and end-of-support date (kept across SBOM versions)."""
+    from psirt.services import sboms
+
     end = None
     if support_end is not None:
         try:
@@ -157,6 +162,8 @@ def sbom_validate(
     file: Path = typer.Argument(..., help="SBOM file."), fmt: OutputFormat = FORMAT
 ) -> None:
     """Validate against the official schema: exit 0 when valid, 2 with the errors when not."""
+    from psirt.ingest.sbom import validate as sbom_validation
+
     errors = sbom_validation.validate(_read(file), source=str(file))
     if fmt is OutputFormat.JSON:
         emit_json(
@@ -204,6 +211,8 @@ def sbom_quality(
         _data, parsed = read_sbom_file(file)
         label = str(file)
     elif product and release:
+        from psirt.services import sboms
+
         with STATE.store().reader() as s:
             parsed = sboms.stored_sbom(s, product=product, version=release)
         label = f"{product} {release}"
@@ -257,6 +266,8 @@ def sbom_diff(
 ) -> None:
     """Components added, removed, upgraded, downgraded between two SBOMs or two releases."""
     if product:
+        from psirt.services import sboms
+
         with STATE.store().reader() as s:
             old = sboms.stored_sbom(s, product=product, version=a)
             new = sboms.stored_sbom(s, product=product, version=b)
@@ -330,6 +341,7 @@ def feed_import(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import feeds into the knowledge base (one transaction), then re-match affected releases."""
+    from psirt.services import feeds as feed_service
     from psirt.services import monitoring
 
     with STATE.store().unit_of_work() as s, progress_bar("reading feeds", None) as advance:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from psirt.store.database import default_url
-from psirt.store.db import Store
+
+if TYPE_CHECKING:
+    from psirt.store.db import Store
 
 
 @dataclass
@@ -41,6 +44,8 @@ class AppState:
 
     def store(self, *, require_schema: bool = True) -> Store:
         if self._store is None:
+            from psirt.store.db import Store  # SQLAlchemy: imported by the commands that use it
+
             self._store = Store(self.database_url)
         if require_schema:
             self._store.ensure_schema()

@@ -1,8 +1,11 @@
 """The ``psirt`` command.
 
-Command modules are imported when a command needs them: ``psirt match`` imports only
-``commands_scan`` (and no store machinery while its knowledge-base cache is current); any
-other invocation, ``--help`` included, registers every module.
+A command's module is imported when the command runs, not before: the root command is a
+lazy group (:data:`COMMANDS` names every command, the modules that register it and its
+one-line help), so ``psirt --help`` lists every command without importing any command module,
+and ``psirt sbom validate`` imports the SBOM commands only (a test checks the listed help
+against the commands' own). Command modules import the store and its services inside the
+commands that use them.
 
 A plain ``psirt match`` command line is read by :mod:`psirt.cli.match_command` without
 typer: importing and running typer costs about a tenth of a second, as much as matching a
@@ -15,7 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from psirt.cli.match_command import _plain_match, run_match
 from psirt.cli.output import err
@@ -24,24 +27,70 @@ from psirt.errors import IntegrityError, PsirtError
 if TYPE_CHECKING:
     import typer
 
-# Every command module, in the order their commands are registered.
-COMMAND_MODULES = (
-    "commands_catalog",
-    "commands_release_gate",
-    "commands_audit",
-    "commands_data",
-    "commands_scan",
-    "commands_demo",
-    "commands_issues",
-    "commands_activities",
-    "commands_advisories",
-    "commands_procedure",
-    "commands_evidence",
-)
-# Commands run with only their own module imported; the root options reach them through
-# ``ctx.obj`` and they configure the store state themselves when they need the store.
-LIGHT_COMMANDS = {"match": "commands_scan"}
-_GLOBAL_OPTIONS_WITH_VALUE = {"--user", "-u", "--database"}
+
+class CommandInfo(NamedTuple):
+    modules: tuple[str, ...]  # the modules of psirt.cli whose register() adds the command
+    help: str  # its one-line help, as ``psirt --help`` lists it
+
+
+# Every command, in the order ``psirt --help`` lists them.
+COMMANDS: dict[str, CommandInfo] = {
+    "init": CommandInfo(("commands_catalog",), "Create or upgrade the database schema."),
+    "scan": CommandInfo(
+        ("commands_scan",),
+        "Match a stored release's components against the knowledge base and record findings.",
+    ),
+    "match": CommandInfo(
+        ("commands_scan",),
+        "SBOM in, vulnerabilities out: stateless matching (exit 1 when something is found).",
+    ),
+    "demo": CommandInfo(
+        ("commands_demo",),
+        "Load the demo portfolio (real SBOMs and advisories) and monitor it.",
+    ),
+    "product": CommandInfo(("commands_catalog",), "Products (medical devices, health software)."),
+    "release": CommandInfo(("commands_catalog", "commands_release_gate"), "Releases of a product."),
+    "audit": CommandInfo(("commands_audit",), "The tamper-evident audit trail."),
+    "sbom": CommandInfo(("commands_data",), "Software bills of materials (CycloneDX, SPDX)."),
+    "feed": CommandInfo(
+        ("commands_data",), "Vulnerability feeds (OSV, NVD, CVE 5, CISA KEV, EPSS)."
+    ),
+    "findings": CommandInfo(("commands_scan",), "Findings of stored releases."),
+    "events": CommandInfo(
+        ("commands_scan",), "Monitoring events (newly affected releases, KEV listings)."
+    ),
+    "issue": CommandInfo(
+        ("commands_issues",),
+        "Security issues: intake, triage, analysis, decisions, change review, closure.",
+    ),
+    "scans": CommandInfo(
+        ("commands_activities",),
+        "Scanner reports (SAST, DAST, SCA, penetration tests) and their findings.",
+    ),
+    "activities": CommandInfo(
+        ("commands_activities",),
+        "Records of proactive identification activities; what is due.",
+    ),
+    "plan": CommandInfo(
+        ("commands_activities",), "Test plans: required activities and their cadence."
+    ),
+    "surface": CommandInfo(("commands_activities",), "Attack-surface declarations of releases."),
+    "ci": CommandInfo(("commands_activities",), "Gates for build pipelines."),
+    "csaf": CommandInfo(("commands_advisories",), "CSAF 2.0 documents."),
+    "advisories": CommandInfo(
+        ("commands_advisories",),
+        "Supplier advisories and VEX (CSAF 2.0, CycloneDX VEX, OpenVEX) applied to releases.",
+    ),
+    "procedure": CommandInfo(
+        ("commands_procedure",),
+        "The Security Issue Resolution Procedure, written from the policy: render, issue, sign.",
+    ),
+    "evidence": CommandInfo(
+        ("commands_evidence",), "Evidence for auditors: check a folder of QMS documents."
+    ),
+}
+# Every command module, in the order register_all() registers them.
+COMMAND_MODULES = tuple(dict.fromkeys(m for c in COMMANDS.values() for m in c.modules))
 
 _APP_OPTIONS: dict[str, Any] = {
     "name": "psirt",
@@ -88,26 +137,67 @@ def _typer_root() -> Any:
             False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ) -> None:
-        ctx.obj = {"user": user, "database": database}
-        if ctx.invoked_subcommand in LIGHT_COMMANDS:
-            return
         from psirt.cli.context import STATE
 
+        ctx.obj = {"user": user, "database": database}
+        STATE.close()
         STATE.user = user
         STATE.database_url = database
-        STATE._store = None
 
     _typer_parts["root"] = _root
     return _root
 
 
+def _lazy_group() -> type:
+    """The class of the root command (typer imported on first use)."""
+    found = _typer_parts.get("group")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    from typer.core import TyperCommand, TyperGroup
+
+    class Listed(TyperCommand):
+        """A command not imported yet, as the help of the root command lists it."""
+
+    class LazyGroup(TyperGroup):
+        """Lists every command of :data:`COMMANDS`; imports a command's modules when the
+        command is looked up to run (or to show its own help)."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            loaded: dict[str, Any] = dict(self.commands)
+            self.commands = {
+                name: loaded.pop(name, None) or Listed(name=name, help=command.help)
+                for name, command in COMMANDS.items()
+            }
+            self.commands.update(loaded)
+            self._listing = False
+
+        def get_command(self, ctx: Any, cmd_name: str) -> Any:
+            found = self.commands.get(cmd_name)
+            if cmd_name in COMMANDS and not self._listing:
+                modules = COMMANDS[cmd_name].modules
+                if isinstance(found, Listed) or not set(modules) <= set(_registered):
+                    found = self.commands[cmd_name] = _load(cmd_name)
+            return found
+
+        def format_help(self, ctx: Any, formatter: Any) -> None:
+            self._listing = True
+            try:
+                super().format_help(ctx, formatter)
+            finally:
+                self._listing = False
+
+    _typer_parts["group"] = LazyGroup
+    return LazyGroup
+
+
 def _typer_app() -> typer.Typer:
-    """The full application (typer imported on first use)."""
+    """The application: the root command, with the commands registered so far."""
     found = _typer_parts.get("app")
     if found is None:
         import typer
 
-        found = _typer_parts["app"] = typer.Typer(**_APP_OPTIONS)
+        found = _typer_parts["app"] = typer.Typer(cls=_lazy_group(), **_APP_OPTIONS)
         found.callback()(_typer_root())
     return found
 
@@ -119,48 +209,28 @@ def __getattr__(name: str) -> Any:
 
 
 _registered: list[str] = []
-_light_apps: dict[str, typer.Typer] = {}
 
 
-def _command_name(argv: list[str]) -> str | None:
-    """The command word of ``argv``: the first argument that is no root option."""
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in _GLOBAL_OPTIONS_WITH_VALUE:
-            skip = True
-        elif not arg.startswith("-"):
-            return arg
-        elif arg in ("--help", "--version"):
-            return None
-    return None
-
-
-def register_all() -> typer.Typer:
-    """Import every command module and register its commands on :data:`app` (once)."""
+def _register(modules: tuple[str, ...]) -> typer.Typer:
     app = _typer_app()
-    for name in COMMAND_MODULES:
+    for name in modules:
         if name not in _registered:
             importlib.import_module(f"psirt.cli.{name}").register(app)
             _registered.append(name)
     return app
 
 
-def _app_for(argv: list[str]) -> typer.Typer:
-    command = _command_name(argv)
-    module = LIGHT_COMMANDS.get(command or "")
-    if module is None:
-        return register_all()
-    light = _light_apps.get(module)
-    if light is None:
-        import typer
+def _load(name: str) -> Any:
+    """The click command of ``name``, its modules imported and registered."""
+    import typer.main
 
-        light = typer.Typer(**_APP_OPTIONS)
-        light.callback()(_typer_root())
-        importlib.import_module(f"psirt.cli.{module}").register(light)
-        _light_apps[module] = light
-    return light
+    group = typer.main.get_command(_register(COMMANDS[name].modules))
+    return group.commands[name]  # type: ignore[attr-defined]
+
+
+def register_all() -> typer.Typer:
+    """Import every command module and register its commands on :data:`app` (once)."""
+    return _register(COMMAND_MODULES)
 
 
 def _error_code(exc: PsirtError | OSError) -> int:
@@ -228,7 +298,7 @@ def _typer_main(args: list[str]) -> int:
 
     try:
         # Without standalone mode click returns the code of a typer.Exit instead of raising it.
-        result = _app_for(args)(args=args, standalone_mode=False)
+        result = _typer_app()(args=args, standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

@@ -113,14 +113,14 @@ def _match(
     timings.lap("sbom")
     if advisories:
         from psirt.cli.output import progress_bar
-        from psirt.services import feeds
+        from psirt.ingest.feeds import iter_batches
 
         advs: dict[str, object] = {}
         kev: set[str] = set()
         epss: dict[str, float] = {}
         with progress_bar("reading advisories", None) as advance:
             for path in advisories:
-                for batch in feeds.iter_batches(path):
+                for batch in iter_batches(path):
                     for a in batch.advisories:
                         advs[a.id] = a
                     kev.update(k.cve_id for k in batch.kev)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,11 @@ from sqlalchemy.orm import Session
 from psirt.domain.advisory import Advisory, EpssScore, KevEntry
 from psirt.domain.codec import advisory_to_json
 from psirt.errors import InputError
-from psirt.ingest import feeds
-from psirt.ingest.feeds import FeedBatch, FeedProblem, osv
+from psirt.ingest.feeds import FeedProblem, iter_batches
 from psirt.matching.cpe import parse_cpe
 from psirt.store import audit
 from psirt.store import models as m
 from psirt.versions import base_ecosystem, normalize_name
-
-FEED_SUFFIXES = {".json", ".yaml", ".yml", ".csv"}
 
 
 @dataclass
@@ -61,27 +57,6 @@ class FeedImportSummary:
 
 def _reason_class(reason: str) -> str:
     return reason.split(":", 1)[0][:80]
-
-
-def iter_batches(path: Path) -> Iterator[FeedBatch]:
-    """Every feed document below ``path``: a file, a directory tree or a zip archive."""
-    if not path.exists():
-        raise InputError(str(path), None, "no such file or directory")
-    if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and child.suffix.lower() in FEED_SUFFIXES:
-                try:
-                    yield feeds.parse(child.read_bytes(), source=str(child))
-                except InputError as exc:
-                    yield FeedBatch(
-                        source=str(child),
-                        format=feeds.FeedFormat.OSV,
-                        problems=(FeedProblem(str(child), None, exc.location or "", exc.reason),),
-                    )
-    elif zipfile.is_zipfile(path):
-        yield from osv.read_zip(path)
-    else:
-        yield feeds.parse(path.read_bytes(), source=str(path))
 
 
 def _digest_paths(paths: Iterable[Path]) -> str:

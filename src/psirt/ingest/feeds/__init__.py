@@ -10,15 +10,22 @@ Every parser has the same contract, ``parse(data: bytes, *, source: str) -> Feed
 
 ``detect(data, source)`` looks at a document once and says which :class:`FeedFormat` it is;
 ``PARSERS`` maps every format to its parser; ``parse(data, source=...)`` does both.
+``iter_batches(path)`` reads a file, a directory tree or a zip archive of feed documents.
 """
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from psirt.domain.advisory import Advisory, EpssScore, KevEntry
+from psirt.errors import InputError
+
+FEED_SUFFIXES = {".json", ".yaml", ".yml", ".csv"}
 
 
 class FeedFormat(StrEnum):
@@ -88,12 +95,38 @@ def parse(data: bytes, *, source: str) -> FeedBatch:
     return PARSERS[detect(data, source)](data, source=source)
 
 
+def iter_batches(path: Path) -> Iterator[FeedBatch]:
+    """Every feed document below ``path``: a file, a directory tree or a zip archive.
+
+    In a directory, a file that cannot be read as a feed is reported as a problem of its
+    batch and the others are read; a single file that cannot be read refuses the whole."""
+    if not path.exists():
+        raise InputError(str(path), None, "no such file or directory")
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and child.suffix.lower() in FEED_SUFFIXES:
+                try:
+                    yield parse(child.read_bytes(), source=str(child))
+                except InputError as exc:
+                    yield FeedBatch(
+                        source=str(child),
+                        format=FeedFormat.OSV,
+                        problems=(FeedProblem(str(child), None, exc.location or "", exc.reason),),
+                    )
+    elif zipfile.is_zipfile(path):
+        yield from osv.read_zip(path)
+    else:
+        yield parse(path.read_bytes(), source=str(path))
+
+
 __all__ = [
+    "FEED_SUFFIXES",
     "PARSERS",
     "FeedBatch",
     "FeedFormat",
     "FeedProblem",
     "Parser",
     "detect",
+    "iter_batches",
     "parse",
 ]
