@@ -3,6 +3,7 @@
     PsirtError
      +-- InputError      a file or a field the user gave is malformed (exit 2 / HTTP 422)
      |    +-- UnknownFormat     no parser recognises the document
+     |    +-- LimitExceeded     a document passes a safety limit (size, alias expansion, depth)
      +-- UsageError      a command was called with options that do not fit (exit 2 / HTTP 400)
      +-- NotFound        a named object does not exist (exit 2 / HTTP 404)
      +-- Conflict        the change collides with what is stored (exit 2 / HTTP 409)
@@ -66,6 +67,11 @@ class InputError(PsirtError):
 
 class UnknownFormat(InputError):
     """No registered parser recognises the document."""
+
+
+class LimitExceeded(InputError):
+    """A document passes one of psirt's safety limits: its size, the nodes its YAML aliases
+    repeat, its nesting depth. Format sniffers pass it on instead of trying another format."""
 
 
 class UsageError(PsirtError):

@@ -11,13 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from psirt.errors import InputError
+from psirt.ingest import _yaml
 from psirt.ingest._json import strip_bom, type_name
-
-# libyaml when present (same results, much faster)
-_YamlLoader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 class RecordError(Exception):
@@ -41,21 +37,10 @@ def join(base: str, key: str | int) -> str:
 def load_yaml(data: bytes, source: str) -> Any:
     """Decode YAML with every scalar kept as a string (no implicit dates, floats or booleans).
 
-    OSV versions such as ``1.10`` or timestamps must stay exactly as written, so the base
-    loader is used; it also never constructs Python objects.
+    OSV versions such as ``1.10`` or timestamps must stay exactly as written, so every scalar
+    is read as a string; psirt's YAML reader refuses alias bombs (see :mod:`psirt.ingest._yaml`).
     """
-    try:
-        text = strip_bom(data).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"byte {exc.start}", "not UTF-8 text") from None
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - base loader builds no objects
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(source, where, f"not valid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(source, None, f"not valid YAML: {exc}") from None
+    return _yaml.load_yaml(data, source, typed=False)
 
 
 def looks_like_json(data: bytes) -> bool:

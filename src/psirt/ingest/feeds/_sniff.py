@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from psirt.errors import InputError, UnknownFormat
+from psirt.errors import InputError, LimitExceeded, UnknownFormat
 from psirt.ingest._json import load_json, strip_bom
 from psirt.ingest.feeds import FeedFormat
 from psirt.ingest.feeds._common import load_yaml, looks_like_json
@@ -49,6 +49,8 @@ def detect(data: bytes, source: str) -> FeedFormat:
         return FeedFormat.KEV
     try:
         doc = load_yaml(body, source)
+    except LimitExceeded:
+        raise
     except InputError:
         raise UnknownFormat(source, None, "neither JSON, YAML nor a known CSV feed") from None
     first = doc[0] if isinstance(doc, list) and doc else doc

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
-from psirt.errors import InputError
+from psirt.ingest import _yaml
 from psirt.ingest.sbom import _spdx2
 from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.YAML
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def load_yaml(data: bytes, source: str) -> Any:
-    try:
-        return yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(source, where, f"invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(source, None, f"invalid YAML: {exc}") from None
+    """The document through psirt's bounded YAML reader (alias bombs are refused)."""
+    return _yaml.load_yaml(data, source, typed=True)
 
 
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:

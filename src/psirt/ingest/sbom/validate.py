@@ -32,6 +32,7 @@ from referencing.jsonschema import DRAFT7
 
 from psirt.domain.sbom import SbomFormat, Serialization
 from psirt.errors import InputError, PsirtError
+from psirt.ingest import _yaml
 from psirt.ingest._json import load_json
 from psirt.ingest.sbom import detect
 from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_xml
@@ -186,6 +187,8 @@ def validate_spdx2(
 
     if serialization in {Serialization.XML, Serialization.RDF_XML}:
         load_xml(data, source)  # defusedxml first: spdx-tools' XML readers are not hardened
+    if serialization is Serialization.YAML:
+        _yaml.check_yaml(_yaml.decode(data, source), source)  # no alias bomb for spdx-tools
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"document{_SPDX_SUFFIX[serialization]}"
         path.write_bytes(data)
