@@ -271,3 +271,92 @@ def test_a_new_sbom_neither_deletes_nor_renames_findings(
     assert (by_id[2]["version"], by_id[2]["status"], by_id[2]["issue"]) == ("2.2.1", "active", None)
     code, out, _ = run(capsys, "audit", "verify")
     assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "kev.json",
+            json.dumps(
+                {
+                    "catalogVersion": "2025.01.01",
+                    "vulnerabilities": [
+                        {"cveID": "heartbleed", "dateAdded": "2022-05-04"},
+                        {"cveID": "CVE-2021-44228", "dateAdded": "12/10/2021"},
+                    ],
+                }
+            ),
+            "kev.json: every record is invalid (2 skipped), nothing to import; "
+            "first: {path}: heartbleed: vulnerabilities[0].cveID: not a CVE id: 'heartbleed'",
+        ),
+        (
+            "osv.json",
+            json.dumps([{"id": "OSV-1", "affected": "x"}, {"summary": "no id"}]),
+            "osv.json: every record is invalid (2 skipped), nothing to import; "
+            "first: {path}: OSV-1: [0].affected: expected an array, got a string",
+        ),
+        (
+            "epss.csv",
+            "cve,epss,percentile\n",
+            "epss.csv: no feed records in it; nothing to import",
+        ),
+    ],
+)
+def test_feed_without_one_valid_record_exits_2_and_records_nothing(
+    db: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    name: str,
+    content: str,
+    message: str,
+) -> None:
+    _portfolio(capsys)
+    before = counts(db)
+    bad = tmp_path / name
+    bad.write_text(content)
+    code, _, err = run(capsys, "feed", "import", str(CLI / "PYSEC-2019-79.json"), str(bad))
+    assert code == 2
+    assert f"psirt: {tmp_path}/{message.format(path=bad)}" in err
+    assert counts(db) == before
+
+
+def test_archive_without_one_valid_member_exits_2(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import zipfile
+
+    before = counts(db)
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a/OSV-1.json", '{"id": "OSV-1", "affected": [')
+        zf.writestr("a/OSV-2.json", '{"summary": "no id"}')
+    code, _, err = run(capsys, "feed", "import", str(archive))
+    assert code == 2
+    assert f"{archive}: every record is invalid (2 skipped)" in err
+    assert counts(db) == before
+
+
+def test_feed_with_some_valid_records_imports_them_and_reports_the_rest(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    mixed = tmp_path / "kev.json"
+    mixed.write_text(
+        json.dumps(
+            {
+                "catalogVersion": "2025.01.01",
+                "vulnerabilities": [
+                    {"cveID": "heartbleed", "dateAdded": "2022-05-04"},
+                    {"cveID": "CVE-2014-0160", "dateAdded": "2022-05-04"},
+                ],
+            }
+        )
+    )
+    code, out, _ = run(capsys, "feed", "import", str(mixed), "-f", "json")
+    assert code == 0
+    value = json.loads(out)
+    assert value["kev"] == 1 and value["skipped"] == 1
+    assert value["problems"] == [
+        f"{mixed}: heartbleed: vulnerabilities[0].cveID: not a CVE id: 'heartbleed'"
+    ]
+    assert counts(db)["feed_snapshots"] == 1

@@ -1,9 +1,10 @@
 """Import vulnerability feeds (OSV, NVD, CVE 5, KEV, EPSS) into the knowledge base.
 
-One call is one transaction: a feed file that cannot be read at all refuses the whole import;
-a malformed record inside a readable feed is skipped and reported. Advisories are upserted by
-id and ``modified``; withdrawn ones are kept (and never matched). What changed drives
-continuous monitoring: the releases holding a named package are re-matched.
+One call is one transaction: a feed file that cannot be read at all, or that gives not one
+valid record, refuses the whole import; a malformed record inside a readable feed is skipped
+and reported. Advisories are upserted by id and ``modified``; withdrawn ones are kept (and
+never matched). What changed drives continuous monitoring: the releases holding a named package
+are re-matched.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ def import_feeds(
     kev: dict[str, KevEntry] = {}
     epss: dict[str, EpssScore] = {}
     for path in paths:
+        records, skipped_before = 0, len(summary.problems)
         for batch in iter_batches(path):
+            records += batch.records
             for adv in batch.advisories:
                 prev = advisories.get(adv.id)
                 if prev is None or _newer(adv, prev):
@@ -131,6 +134,7 @@ def import_feeds(
             summary.problems.extend(batch.problems)
             if progress is not None:
                 progress(1)
+        feeds.require_records(str(path), records, summary.problems[skipped_before:])
 
     snapshot = m.FeedSnapshot(
         kind="+".join(sorted({p.suffix.lstrip(".") or "dir" for p in paths})),

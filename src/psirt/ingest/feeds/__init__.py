@@ -6,7 +6,8 @@ Every parser has the same contract, ``parse(data: bytes, *, source: str) -> Feed
   readable at all (not JSON / YAML / CSV, or not shaped like the format);
 * a malformed *record* inside a readable document is skipped and reported as a
   :class:`FeedProblem` naming the file, the record id (when known), the place and the reason,
-  so one bad advisory never hides the thousand good ones next to it.
+  so one bad advisory never hides the thousand good ones next to it;
+* an input that gives not one valid record is refused as a whole (:func:`require_records`).
 
 ``detect(data, source)`` looks at a document once and says which :class:`FeedFormat` it is;
 ``PARSERS`` maps every format to its parser; ``parse(data, source=...)`` does both.
@@ -16,7 +17,7 @@ Every parser has the same contract, ``parse(data: bytes, *, source: str) -> Feed
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -69,6 +70,31 @@ class FeedBatch:
     kev: tuple[KevEntry, ...] = ()
     epss: tuple[EpssScore, ...] = ()
     problems: tuple[FeedProblem, ...] = ()
+
+    @property
+    def records(self) -> int:
+        """The valid records read: advisories, KEV entries and EPSS scores."""
+        return len(self.advisories) + len(self.kev) + len(self.epss)
+
+
+def require_records(source: str, records: int, problems: Sequence[FeedProblem]) -> None:
+    """Refuse a feed input (a file, a directory tree, an archive) that gave no valid record.
+
+    Skipping malformed records keeps the good ones of a feed; when not one record of an
+    input is usable, importing it would only record an empty snapshot as if a feed had been
+    read, so it is an :class:`InputError` naming the input, how many records were skipped
+    and the first reason.
+    """
+    if records:
+        return
+    if not problems:
+        raise InputError(source, None, "no feed records in it; nothing to import")
+    raise InputError(
+        source,
+        None,
+        f"every record is invalid ({len(problems)} skipped), nothing to import; "
+        f"first: {problems[0]}",
+    )
 
 
 class Parser(Protocol):
@@ -129,4 +155,5 @@ __all__ = [
     "detect",
     "iter_batches",
     "parse",
+    "require_records",
 ]
