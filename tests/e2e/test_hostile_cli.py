@@ -63,3 +63,29 @@ def test_yaml_alias_bomb_is_refused(
     assert code == 2
     assert f"{bomb}: line " in err and "YAML aliases repeat more than" in err
     assert rows(db, "sbom_documents") == 0
+
+
+def test_duplicate_bom_refs_are_shown_by_import_inspect_and_validate(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from tests.unit.sbom.test_duplicate_refs import JSON_BOM
+
+    bom = tmp_path / "dup.cdx.json"
+    bom.write_text(json.dumps(JSON_BOM))
+    capsys.readouterr()
+    expected = "components[1].bom-ref: duplicate 'lib', already used by components[0]"
+    code, out, err = run(capsys, "sbom", "import", str(bom), "-p", "Pump", "-r", "1.0")
+    assert code == 0 and f"warning: {expected}" in err
+    code, out, err = run(
+        capsys, "sbom", "import", str(bom), "-p", "Pump", "-r", "1.0", "-f", "json"
+    )
+    assert code == 0 and expected in json.loads(out)["problems"]
+    for fmt in ("table", "json"):
+        code, out, err = run(capsys, "sbom", "inspect", str(bom), "-f", fmt)
+        assert code == 0 and f"warning: {expected}" in err
+    code, out, err = run(capsys, "sbom", "validate", str(bom))
+    assert code == 0 and f"{bom}: valid" in out and f"warning: {bom}: {expected}" in err
+    code, out, _ = run(capsys, "sbom", "validate", str(bom), "-f", "json")
+    assert code == 0 and expected in json.loads(out)["warnings"]

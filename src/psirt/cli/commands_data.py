@@ -146,13 +146,13 @@ def sbom_inspect(
     }
     if fmt is OutputFormat.JSON:
         emit_json(value)
-        return
-    emit(
-        fmt,
-        [{"field": k, "value": v} for k, v in value.items()],
-        [("field", ""), ("value", "")],
-        title=str(file),
-    )
+    else:
+        emit(
+            fmt,
+            [{"field": k, "value": v} for k, v in value.items()],
+            [("field", ""), ("value", "")],
+            title=str(file),
+        )
     for problem in parsed.problems:
         err(f"warning: {problem}")
 
@@ -161,23 +161,29 @@ def sbom_inspect(
 def sbom_validate(
     file: Path = typer.Argument(..., help="SBOM file."), fmt: OutputFormat = FORMAT
 ) -> None:
-    """Validate against the official schema: exit 0 when valid, 2 with the errors when not."""
+    """Validate against the official schema: exit 0 when valid, 2 with the errors when not.
+    What the schema cannot check (a bom-ref used twice ...) is shown as warnings."""
     from psirt.ingest.sbom import validate as sbom_validation
 
-    errors = sbom_validation.validate(_read(file), source=str(file))
+    data = _read(file)
+    errors = sbom_validation.validate(data, source=str(file))
+    warnings = sbom_validation.warnings(data, source=str(file))
     if fmt is OutputFormat.JSON:
         emit_json(
             {
                 "file": str(file),
                 "valid": not errors,
                 "errors": [{"location": e.pointer_or_line, "message": e.message} for e in errors],
+                "warnings": warnings,
             }
         )
-    elif not errors:
-        typer.echo(f"{file}: valid")
     else:
+        if not errors:
+            typer.echo(f"{file}: valid")
         for e in errors:
             err(f"{file}: {e.pointer_or_line}: {e.message}")
+        for warning in warnings:
+            err(f"warning: {file}: {warning}")
     if errors:
         raise typer.Exit(2)
 

@@ -235,5 +235,22 @@ def support_from_properties(
     return item_class, support_end
 
 
+def duplicate_refs(refs: list[tuple[str, str]], field: str) -> list[str]:
+    """A problem for every ``(ref, where)`` whose ref an earlier entry already uses.
+
+    CycloneDX requires every ``bom-ref`` to be unique within the BOM: the dependency graph
+    and vulnerability statements name components by it, so a duplicate makes them ambiguous.
+    """
+    first: dict[str, str] = {}
+    out: list[str] = []
+    for ref, where in refs:
+        earlier = first.get(ref)
+        if earlier is None:
+            first[ref] = where
+        else:
+            out.append(f"{where}{field}: duplicate {ref!r}, already used by {earlier}")
+    return out
+
+
 def unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))

@@ -4,7 +4,9 @@ What is read: ``components`` recursively (nested components are counted and carr
 ``parent_ref``), ``metadata.component`` as the subject (not counted; its own nested
 components are counted), ``dependencies`` (``dependsOn``; 1.6 ``provides`` is not a
 dependency and is skipped), ``metadata`` timestamp/authors/tools (1.4 array and 1.5
-``tools.components``/``tools.services``), ``serialNumber`` and ``vulnerabilities``.
+``tools.components``/``tools.services``), ``serialNumber`` and ``vulnerabilities``. A
+``bom-ref`` used by more than one component is reported as a problem (CycloneDX requires them
+to be unique within the BOM).
 
 Component fields: ``bom-ref`` -> ref, name, version, group, type, purl, cpe, ``swid.tagId``,
 hashes, ``supplier.name`` (else ``manufacturer.name``, else ``publisher``) -> supplier,
@@ -34,6 +36,7 @@ from psirt.ingest.sbom._common import (
     JsonObject,
     check_size,
     cpe_problem,
+    duplicate_refs,
     gc_paused,
     item_obj,
     item_str,
@@ -103,6 +106,7 @@ def from_document(doc: Any, *, source: str) -> ParsedSbom:
                 authors.append(name)
         tools = reader.tools(metadata.get("tools"))
 
+    reader.problems.extend(duplicate_refs(reader.refs, ".bom-ref"))
     dependencies = reader.dependencies(opt_list(bom, "dependencies", source, ""))
     vulnerabilities = [
         reader.vulnerability(
@@ -128,11 +132,12 @@ def from_document(doc: Any, *, source: str) -> ParsedSbom:
 
 
 class _Reader:
-    __slots__ = ("problems", "source")
+    __slots__ = ("problems", "refs", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[str] = []
+        self.refs: list[tuple[str, str]] = []  # (bom-ref, where) of every component read
 
     def components(
         self, raw: list[Any], path: str, parent: str | None, out: list[Component]
@@ -166,6 +171,8 @@ class _Reader:
         ref = get("bom-ref", "")
         if type(ref) is not str:
             ref = opt_str(obj, "bom-ref", source, where) or ""
+        if ref:
+            self.refs.append((ref, where))
         kind = get("type", "library")
         if type(kind) is not str:
             kind = opt_str(obj, "type", source, where) or "library"

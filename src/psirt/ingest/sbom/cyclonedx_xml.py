@@ -3,7 +3,8 @@
 Reads the same fields as :mod:`psirt.ingest.sbom.cyclonedx_json`. The namespace
 ``http://cyclonedx.org/schema/bom/<version>`` gives the spec version; elements of other
 namespaces (extensions, signatures) are ignored, except the 1.1 dependency-graph extension
-(``http://cyclonedx.org/schema/ext/dependency-graph/1.0``), whose dependencies are read.
+(``http://cyclonedx.org/schema/ext/dependency-graph/1.0``), whose dependencies are read. A
+``bom-ref`` used by more than one component is reported as a problem.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from psirt.ingest.sbom._common import (
     DEFAULT_MAX_BYTES,
     check_size,
     cpe_problem,
+    duplicate_refs,
     gc_paused,
     load_xml,
     make_hash,
@@ -88,6 +90,7 @@ def from_element(root: Element, *, source: str) -> ParsedSbom:
                 authors.append(name)
         tools = reader.tools(metadata.find(q("tools")))
 
+    reader.problems.extend(duplicate_refs(reader.refs, "/@bom-ref"))
     dependencies = reader.dependencies(root)
     vulnerabilities = [
         reader.vulnerability(el, f"/bom/vulnerabilities/vulnerability[{i + 1}]")
@@ -115,6 +118,7 @@ class _Reader:
         self.source = source
         self.ns = ns
         self.problems: list[str] = []
+        self.refs: list[tuple[str, str]] = []  # (bom-ref, where) of every component read
 
     def q(self, name: str) -> str:
         return self.ns + name
@@ -175,10 +179,13 @@ class _Reader:
             names = [self.text(a, "name") for a in el.iterfind(f"{q('authors')}/{q('author')}")]
             author = ", ".join(n for n in names if n) or None
 
+        ref = el.get("bom-ref") or ""
+        if ref:
+            self.refs.append((ref, where))
         return Component(
             name=name or "",
             version=self.text(el, "version") or "",
-            ref=el.get("bom-ref") or "",
+            ref=ref,
             type=el.get("type") or "library",
             group=self.text(el, "group") or "",
             purl=purl,

@@ -14,7 +14,9 @@
 
 ``validate`` returns the list of errors, empty when the document is valid; a document that
 is no CycloneDX or SPDX document at all (wrong ``bomFormat``, foreign XML namespace, broken
-JSON) gets one error saying so.
+JSON) gets one error saying so. :func:`warnings` gives what psirt's own parser notices beyond
+the schema (a ``bom-ref`` used twice, a purl or CPE that is none): the schemas cannot express
+these rules, so they are shown beside the verdict without changing it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from psirt.domain.sbom import SbomFormat, Serialization
 from psirt.errors import InputError, PsirtError
 from psirt.ingest import _yaml
 from psirt.ingest._json import load_json
-from psirt.ingest.sbom import detect
+from psirt.ingest.sbom import detect, parse_sbom
 from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_xml
 
 
@@ -126,6 +128,15 @@ def validate(
     if fmt is SbomFormat.SPDX and serialization is Serialization.JSON_LD:
         raise ValidatorUnavailable(f"{source}: no offline validator for SPDX 3 JSON-LD")
     return validate_spdx2(data, source=source, serialization=serialization)
+
+
+def warnings(data: bytes, *, source: str) -> list[str]:
+    """What psirt's parser reports about a readable document (``ParsedSbom.problems``);
+    nothing when the parser cannot read it (the schema errors say why)."""
+    try:
+        return list(parse_sbom(data, source=source).problems)
+    except InputError:
+        return []
 
 
 def validate_cyclonedx_json(
