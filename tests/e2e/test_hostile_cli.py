@@ -89,3 +89,103 @@ def test_duplicate_bom_refs_are_shown_by_import_inspect_and_validate(
     assert code == 0 and f"{bom}: valid" in out and f"warning: {bom}: {expected}" in err
     code, out, _ = run(capsys, "sbom", "validate", str(bom), "-f", "json")
     assert code == 0 and expected in json.loads(out)["warnings"]
+
+
+def _sparse(path: Path, megabytes: int) -> Path:
+    with path.open("wb") as handle:
+        handle.truncate(megabytes * 1024 * 1024)
+    return path
+
+
+def test_sbom_over_the_limit_is_refused_before_reading(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tracemalloc
+
+    big = _sparse(tmp_path / "big.cdx.json", 200)
+    capsys.readouterr()
+    for command in (
+        ("sbom", "import", str(big), "-p", "Pump", "-r", "1.0"),
+        ("sbom", "inspect", str(big)),
+    ):
+        tracemalloc.start()
+        code, _, err = run(capsys, *command)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert code == 2
+        assert peak < 20 * 1024 * 1024
+        assert f"psirt: {big}: the file is 200.0 MB (209,715,200 bytes), more than the SBOM " in err
+        assert "limit of 64.0 MB (67,108,864 bytes); raise it with" in err
+    assert rows(db, "sbom_documents") == 0
+
+
+def test_limits_are_configurable_per_kind(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from psirt.demo import data_dir
+    from tests.conftest import ASSETS
+
+    sbom = data_dir() / "sbom" / "infusion-pump-4.2.0.cdx.json"
+    capsys.readouterr()
+    monkeypatch.setenv("PSIRT_MAX_SBOM_MB", "0.001")
+    code, _, err = run(capsys, "sbom", "import", str(sbom), "-p", "Pump", "-r", "1.0")
+    assert code == 2
+    assert (
+        "more than the SBOM limit of 1,048 bytes; raise it with --max-mb or PSIRT_MAX_SBOM_MB"
+        in err
+    )
+    code, out, _ = run(
+        capsys, "sbom", "import", str(sbom), "-p", "Pump", "-r", "1.0", "--max-mb", "5"
+    )
+    assert code == 0 and "55 components imported" in out
+
+    monkeypatch.setenv("PSIRT_MAX_SCAN_MB", "0.0001")
+    report = ASSETS / "scans" / "sarif" / "extensions.sarif"
+    for command in (
+        ("scans", "import", str(report), "-p", "Pump", "-r", "1.0"),
+        ("ci", "check", str(report), "-p", "Pump", "-r", "1.0"),
+        ("scans", "inspect", str(report)),
+    ):
+        code, _, err = run(capsys, *command)
+        assert code == 2 and "more than the scanner report limit of 104 bytes" in err
+    code, _, _ = run(
+        capsys, "scans", "import", str(report), "-p", "Pump", "-r", "1.0", "--max-mb", "1"
+    )
+    assert code == 0
+
+    feed = ASSETS / "cli" / "PYSEC-2019-79.json"
+    monkeypatch.setenv("PSIRT_MAX_FEED_MB", "0.0001")
+    code, _, err = run(capsys, "feed", "import", str(feed))
+    assert code == 2 and f"{feed}: the file is" in err and "PSIRT_MAX_FEED_MB" in err
+    code, _, _ = run(capsys, "feed", "import", str(feed), "--max-mb", "1")
+    assert code == 0
+
+    monkeypatch.setenv("PSIRT_MAX_RECORD_MB", "0.00001")
+    plan = ASSETS / "activities" / "plan.toml"
+    code, _, err = run(capsys, "plan", "set", str(plan), "-p", "Pump")
+    assert code == 2 and "more than the record file limit of 10 bytes" in err
+    assert "raise it with PSIRT_MAX_RECORD_MB" in err
+
+    monkeypatch.setenv("PSIRT_MAX_SBOM_MB", "many")
+    code, _, err = run(capsys, "sbom", "inspect", str(sbom))
+    assert code == 2 and "PSIRT_MAX_SBOM_MB='many' is not a number of MB" in err
+
+
+def test_archive_member_limit(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from tests.conftest import ASSETS
+
+    archive = tmp_path / "osv.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(ASSETS / "cli" / "PYSEC-2019-79.json", "PyPI/PYSEC-2019-79.json")
+    capsys.readouterr()
+    monkeypatch.setenv("PSIRT_MAX_ARCHIVE_MEMBER_MB", "0.0001")
+    code, _, err = run(capsys, "feed", "import", str(archive))
+    assert code == 2
+    assert f"{archive}: PyPI/PYSEC-2019-79.json: the member is" in err
+    assert "PSIRT_MAX_ARCHIVE_MEMBER_MB" in err
+    code, _, _ = run(capsys, "feed", "import", str(archive), "--max-mb", "1")
+    assert code == 0

@@ -13,11 +13,18 @@ from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit, emit_json, err
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
 from psirt.domain.scan import Severity
+from psirt.ingest import limits
 from psirt.ingest.scans import inspect as inspect_report
 from psirt.services import activities, scan_imports
 from psirt.services.activities import FindingView
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
+MAX_MB = typer.Option(
+    None,
+    "--max-mb",
+    min=0.001,
+    help="Size limit of a report in MB (default: $PSIRT_MAX_SCAN_MB or the built-in limit).",
+)
 
 scans_app = typer.Typer(
     help="Scanner reports (SAST, DAST, SCA, penetration tests) and their findings.",
@@ -150,9 +157,8 @@ def scans_inspect(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Detect a report's format and count its results and instances (no database)."""
-    if not file.is_file():
-        raise typer.BadParameter(f"{file}: no such file", param_hint="FILE")
-    counts = inspect_report(file.read_bytes(), str(file))
+    data = limits.read_file(file, limits.resolve(limits.InputKind.SCAN))
+    counts = inspect_report(data, str(file))
     if fmt is OutputFormat.JSON:
         emit_json({k: counts[k] for k in _INSPECT_KEYS})
     else:
@@ -188,12 +194,14 @@ def scans_import(
         help="The checkout the tool scanned (default: here); absolute SARIF paths under it "
         "become relative so findings keep their identity in any checkout.",
     ),
+    max_mb: float | None = MAX_MB,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Record a report as an activity of a release, linking its findings across runs."""
     start = _parse_time(started, "--started")
     end = _parse_time(ended, "--ended")
-    data, parsed = scan_imports.read_scan_file(file, source_root=source_root)
+    limit = limits.resolve(limits.InputKind.SCAN, max_mb, option="--max-mb")
+    data, parsed = scan_imports.read_scan_file(file, source_root=source_root, limit=limit)
     with STATE.store().unit_of_work() as s:
         outcome = scan_imports.import_scan(
             s,
@@ -539,14 +547,16 @@ def ci_check(
         help="The checkout the tool scanned (default: here); absolute SARIF paths under it "
         "become relative so findings keep their identity in any checkout.",
     ),
+    max_mb: float | None = MAX_MB,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import the reports; exit 1 while a finding they report at or above the threshold is
     open (new or seen again, without a disposition: see 'psirt scans dispose'), and list
     those findings; exit 0 otherwise."""
+    limit = limits.resolve(limits.InputKind.SCAN, max_mb, option="--max-mb")
     reports = []
     for path in files:
-        data, parsed = scan_imports.read_scan_file(path, source_root=source_root)
+        data, parsed = scan_imports.read_scan_file(path, source_root=source_root, limit=limit)
         reports.append((str(path), data, parsed))
     with STATE.store().unit_of_work() as s:
         outcome = scan_imports.ci_check(

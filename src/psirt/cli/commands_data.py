@@ -14,7 +14,8 @@ import typer
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
 from psirt.domain.sbom import ItemClass
-from psirt.errors import InputError
+from psirt.ingest import limits
+from psirt.ingest.feeds.osv import FeedLimits
 from psirt.ingest.sbom import diff as sbom_diff_mod
 from psirt.ingest.sbom import quality, read_sbom_file
 
@@ -22,6 +23,13 @@ FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json"
 sbom_app = typer.Typer(help="Software bills of materials (CycloneDX, SPDX).", no_args_is_help=True)
 feed_app = typer.Typer(
     help="Vulnerability feeds (OSV, NVD, CVE 5, CISA KEV, EPSS).", no_args_is_help=True
+)
+
+SBOM_MAX_MB = typer.Option(
+    None,
+    "--max-mb",
+    min=0.001,
+    help="Size limit of the SBOM in MB (default: $PSIRT_MAX_SBOM_MB or the built-in limit).",
 )
 
 
@@ -35,6 +43,7 @@ def sbom_import(
         "--allow-empty",
         help="Let an SBOM without components replace a release's non-empty component list.",
     ),
+    max_mb: float | None = SBOM_MAX_MB,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import an SBOM as the component list of a release (kept as evidence).
@@ -43,7 +52,8 @@ def sbom_import(
     SBOM lists again keep their identity, those of components it drops are retracted."""
     from psirt.services import sboms
 
-    data, parsed = read_sbom_file(file)
+    limit = limits.resolve(limits.InputKind.SBOM, max_mb, option="--max-mb")
+    data, parsed = read_sbom_file(file, limit=limit)
     with STATE.store().unit_of_work() as s:
         result = sboms.import_sbom(
             s,
@@ -124,9 +134,7 @@ def sbom_support(
 
 
 def _read(file: Path) -> bytes:
-    if not file.is_file():
-        raise InputError(str(file), None, "no such file")
-    return file.read_bytes()
+    return limits.read_file(file, limits.resolve(limits.InputKind.SBOM))
 
 
 @sbom_app.command("inspect")
@@ -344,14 +352,24 @@ def feed_import(
     rematch: bool = typer.Option(
         True, "--rematch/--no-rematch", help="Re-match stored releases the new advisories name."
     ),
+    max_mb: float | None = typer.Option(
+        None,
+        "--max-mb",
+        min=0.001,
+        help="Size limit in MB of a feed file and of an inflated archive member (default: "
+        "$PSIRT_MAX_FEED_MB and $PSIRT_MAX_ARCHIVE_MEMBER_MB, or the built-in limits).",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import feeds into the knowledge base (one transaction), then re-match affected releases."""
     from psirt.services import feeds as feed_service
     from psirt.services import monitoring
 
+    size = FeedLimits.resolve(max_mb, option="--max-mb")
     with STATE.store().unit_of_work() as s, progress_bar("reading feeds", None) as advance:
-        summary = feed_service.import_feeds(s, paths, actor=STATE.actor, progress=advance)
+        summary = feed_service.import_feeds(
+            s, paths, actor=STATE.actor, progress=advance, size=size
+        )
         outcome = monitoring.after_feed_import(s, summary, actor=STATE.actor) if rematch else None
     value = {
         "sources": summary.sources,

@@ -36,6 +36,7 @@ from psirt.domain.activity import (
 )
 from psirt.domain.reference import ReferenceKind
 from psirt.errors import InputError, NotFound, UsageError
+from psirt.ingest import limits
 from psirt.services import references
 from psirt.services.catalog import get_product, get_release
 from psirt.store import audit
@@ -49,8 +50,6 @@ from psirt.store.models_activities import (
     ScanResultRow,
     TestPlanRow,
 )
-
-MAX_PLAN_BYTES = 1024 * 1024
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -668,12 +667,7 @@ def disposition_history(session: Session, finding_id: int) -> list[dict[str, Any
 
 
 def _read_limited(path: Path) -> bytes:
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > MAX_PLAN_BYTES:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {MAX_PLAN_BYTES}")
-    return path.read_bytes()
+    return limits.read_file(path, limits.resolve(limits.InputKind.RECORD))
 
 
 def _decode_toml(data: bytes, source: str) -> dict[str, Any]:

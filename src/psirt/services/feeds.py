@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from psirt.domain.advisory import Advisory, EpssScore, KevEntry
 from psirt.domain.codec import advisory_to_json
 from psirt.errors import InputError
-from psirt.ingest.feeds import FeedProblem, iter_batches
+from psirt.ingest import feeds
+from psirt.ingest.feeds import FeedProblem, iter_batches, osv
 from psirt.matching.cpe import parse_cpe
 from psirt.store import audit
 from psirt.store import models as m
@@ -114,6 +115,7 @@ def import_feeds(
     *,
     actor: str,
     progress: Callable[[int], None] | None = None,
+    size: osv.FeedLimits | None = None,
 ) -> FeedImportSummary:
     summary = FeedImportSummary(sources=[str(p) for p in paths])
     advisories: dict[str, Advisory] = {}
@@ -121,7 +123,7 @@ def import_feeds(
     epss: dict[str, EpssScore] = {}
     for path in paths:
         records, skipped_before = 0, len(summary.problems)
-        for batch in iter_batches(path):
+        for batch in iter_batches(path, size):
             records += batch.records
             for adv in batch.advisories:
                 prev = advisories.get(adv.id)

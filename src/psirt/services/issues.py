@@ -76,13 +76,12 @@ from psirt.domain.records import (
     key_name,
 )
 from psirt.errors import Conflict, InputError, IntegrityError, NotFound, UsageError
+from psirt.ingest import limits
 from psirt.matching.knowledge import kev_listed
 from psirt.services import issue_facts, policy_store, scanning
 from psirt.services.findings import stored_findings
 from psirt.store import audit
 from psirt.store import models as m
-
-MAX_RECORD_FILE_BYTES = 2_000_000
 
 # The record each single-record transition takes.
 SINGLE_RECORD: dict[Action, type[Record]] = {
@@ -177,13 +176,8 @@ def parse_record_document(data: bytes, *, source: str) -> dict[str, Any]:
 
 
 def read_record_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > MAX_RECORD_FILE_BYTES:
-        limit = MAX_RECORD_FILE_BYTES
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {limit}")
-    return parse_record_document(path.read_bytes(), source=str(path))
+    data = limits.read_file(path, limits.resolve(limits.InputKind.RECORD))
+    return parse_record_document(data, source=str(path))
 
 
 def record_from_data(

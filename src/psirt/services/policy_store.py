@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from psirt.domain.policy import Policy, default_policy, load_policy
 from psirt.domain.records import sha256_of
 from psirt.errors import InputError, NotFound
+from psirt.ingest import limits
 from psirt.store import audit
 from psirt.store import models as m
 
 ENV = "PSIRT_POLICY"
-MAX_POLICY_BYTES = 1_000_000
 
 
 def active_policy(path: str | Path | None = None) -> Policy:
@@ -35,9 +35,8 @@ def active_policy(path: str | Path | None = None) -> Policy:
     file = Path(chosen)
     if not file.is_file():
         raise InputError(chosen, None, "no such policy file")
-    if file.stat().st_size > MAX_POLICY_BYTES:
-        raise InputError(chosen, None, f"larger than {MAX_POLICY_BYTES} bytes")
-    return load_policy(file.read_bytes(), source=chosen)
+    data = limits.read_file(file, limits.resolve(limits.InputKind.RECORD))
+    return load_policy(data, source=chosen)
 
 
 def plain_document(policy: Policy) -> Any:

@@ -54,6 +54,7 @@ from psirt.errors import (
     NotFound,
     UsageError,
 )
+from psirt.ingest import limits
 from psirt.matching.knowledge import kev_listed
 from psirt.services import activities, catalog, issues, policy_store
 from psirt.services.catalog import RELEASED_STATUSES, ReleaseStatus, WithoutReview
@@ -61,9 +62,6 @@ from psirt.store import audit
 from psirt.store import models as m
 from psirt.store.models_activities import Activity, ScanResultRow
 from psirt.store.models_release_gate import ReleaseGateDecisionRow, ReleaseGateReviewRow
-
-MAX_REVIEW_FILE_BYTES = 2_000_000
-
 
 # --------------------------------------------------------------------------- review files
 
@@ -105,13 +103,7 @@ def parse_review(data: bytes, *, source: str, product: str, version: str) -> Rel
 
 
 def read_review_file(path: Path, *, product: str, version: str) -> tuple[bytes, ReleaseGateReview]:
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > MAX_REVIEW_FILE_BYTES:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is "
-                         f"{MAX_REVIEW_FILE_BYTES}")  # fmt: skip
-    data = path.read_bytes()
+    data = limits.read_file(path, limits.resolve(limits.InputKind.RECORD))
     return data, parse_review(data, source=str(path), product=product, version=version)
 
 

@@ -37,14 +37,13 @@ from psirt.domain.scan import (
     Severity,
     WebLocation,
 )
-from psirt.errors import InputError
+from psirt.ingest import limits
 from psirt.ingest.scans import fingerprint, parse
 from psirt.services import activities
 from psirt.services.activities import FindingView
 from psirt.services.catalog import get_release
 from psirt.store.models_activities import ScanIdentity, ScanResultRow
 
-MAX_SCAN_BYTES = 512 * 1024 * 1024
 _CHUNK = 900  # stays below SQLite's bound-parameter limit in IN lists
 
 _KIND_TO_TYPE = {
@@ -75,17 +74,15 @@ def default_activity_type(result: ScanResult) -> ActivityType:
             assert_never(result.format)
 
 
-def read_scan_file(path: Path, *, source_root: Path | None = None) -> tuple[bytes, ScanResult]:
+def read_scan_file(
+    path: Path, *, source_root: Path | None = None, limit: limits.SizeLimit | None = None
+) -> tuple[bytes, ScanResult]:
     """Read and parse a report; ``InputError`` naming the file and place when it is bad.
 
     ``source_root``: the checkout the tool scanned (absolute SARIF paths under it become
-    relative, so a finding keeps its identity wherever the checkout lies)."""
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > MAX_SCAN_BYTES:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {MAX_SCAN_BYTES}")
-    data = path.read_bytes()
+    relative, so a finding keeps its identity wherever the checkout lies). ``limit``: the
+    configured scanner-report size limit unless given (:mod:`psirt.ingest.limits`)."""
+    data = limits.read_file(path, limit or limits.resolve(limits.InputKind.SCAN))
     root = str(source_root.resolve()) if source_root is not None else None
     return data, parse(data, source=str(path), source_root=root)
 

@@ -11,6 +11,7 @@ import pytest
 
 from psirt.domain.advisory import RangeEvent, RangeType
 from psirt.errors import InputError
+from psirt.ingest import limits
 from psirt.ingest.feeds import FeedFormat, osv
 from tests.conftest import ASSETS, require_shared
 
@@ -333,13 +334,27 @@ def test_zip_member_count_and_size_limits(tmp_path: Path, monkeypatch: pytest.Mo
         list(osv.read_path(path))
     assert str(info.value) == f"{path}: archive has 5 members (limit 4)"
     monkeypatch.setattr(osv, "MAX_MEMBERS", 100)
-    monkeypatch.setattr(osv, "MAX_TOTAL_BYTES", len(one) * 5 - 1)
-    with pytest.raises(InputError, match=r"archive inflates to \d+ bytes"):
-        list(osv.read_path(path))
-    monkeypatch.setattr(osv, "MAX_TOTAL_BYTES", 10**9)
-    monkeypatch.setattr(osv, "MAX_MEMBER_BYTES", len(one) - 1)
-    with pytest.raises(InputError, match=r"v/0.json: member is \d+ bytes"):
-        list(osv.read_path(path))
+
+    def sized(member: int, total: int) -> osv.FeedLimits:
+        return osv.FeedLimits(
+            limits.resolve(limits.InputKind.FEED),
+            limits.SizeLimit(limits.InputKind.ARCHIVE_MEMBER, member),
+            limits.SizeLimit(limits.InputKind.ARCHIVE, total),
+        )
+
+    with pytest.raises(InputError) as info:
+        list(osv.read_path(path, sized(10**6, len(one) * 5 - 1)))
+    assert str(info.value) == (
+        f"{path}: the archive inflates to {len(one) * 5:,} bytes, more than the inflated "
+        f"archive limit of {len(one) * 5 - 1:,} bytes; raise it with PSIRT_MAX_ARCHIVE_MB "
+        "(a number of MB)"
+    )
+    with pytest.raises(InputError) as info:
+        list(osv.read_path(path, sized(len(one) - 1, 10**9)))
+    assert str(info.value).startswith(
+        f"{path}: v/0.json: the member is {len(one):,} bytes, more than the archive "
+        f"member limit of {len(one) - 1:,} bytes"
+    )
 
 
 def test_not_a_zip(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from psirt.domain.advisory import Advisory, EpssScore, KevEntry
 from psirt.errors import InputError
+from psirt.ingest import limits
 
 FEED_SUFFIXES = {".json", ".yaml", ".yml", ".csv"}
 
@@ -121,18 +122,22 @@ def parse(data: bytes, *, source: str) -> FeedBatch:
     return PARSERS[detect(data, source)](data, source=source)
 
 
-def iter_batches(path: Path) -> Iterator[FeedBatch]:
+def iter_batches(path: Path, size: osv.FeedLimits | None = None) -> Iterator[FeedBatch]:
     """Every feed document below ``path``: a file, a directory tree or a zip archive.
 
     In a directory, a file that cannot be read as a feed is reported as a problem of its
-    batch and the others are read; a single file that cannot be read refuses the whole."""
+    batch and the others are read; a single file that cannot be read refuses the whole. Each
+    file and archive member must be within its size limit (the configured ones unless
+    ``size``); one that is not refuses the whole."""
+    given = size or osv.FeedLimits.resolve()
     if not path.exists():
         raise InputError(str(path), None, "no such file or directory")
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             if child.is_file() and child.suffix.lower() in FEED_SUFFIXES:
+                data = limits.read_file(child, given.file)
                 try:
-                    yield parse(child.read_bytes(), source=str(child))
+                    yield parse(data, source=str(child))
                 except InputError as exc:
                     yield FeedBatch(
                         source=str(child),
@@ -140,9 +145,9 @@ def iter_batches(path: Path) -> Iterator[FeedBatch]:
                         problems=(FeedProblem(str(child), None, exc.location or "", exc.reason),),
                     )
     elif zipfile.is_zipfile(path):
-        yield from osv.read_zip(path)
+        yield from osv.read_zip(path, given)
     else:
-        yield parse(path.read_bytes(), source=str(path))
+        yield parse(limits.read_file(path, given.file), source=str(path))
 
 
 __all__ = [

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,7 +37,8 @@ from psirt.domain.advisory import (
     RangeType,
     VersionRange,
 )
-from psirt.errors import InputError
+from psirt.errors import InputError, LimitExceeded
+from psirt.ingest import limits
 from psirt.ingest._json import load_json, type_name
 from psirt.ingest.feeds import FeedBatch, FeedFormat, FeedProblem
 from psirt.ingest.feeds._common import (
@@ -57,10 +59,9 @@ EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
 SUFFIXES = (".json", ".yaml", ".yml")
 
 # Zip safety limits: checked on the central directory before any member is read, and again
-# while reading (a member may not inflate beyond MAX_MEMBER_BYTES whatever its header says).
+# while reading (a member may not inflate beyond its limit whatever its header says). The
+# member and total sizes are configurable (psirt.ingest.limits); the member count is not.
 MAX_MEMBERS = 500_000
-MAX_TOTAL_BYTES = 4 * 1024**3
-MAX_MEMBER_BYTES = 32 * 1024**2
 _DRIVE = re.compile(r"[A-Za-z]:")
 
 
@@ -222,58 +223,79 @@ def _event(value: object, location: str) -> RangeEvent:
 # -- files, directories, archives ---------------------------------------------------------
 
 
-def read_path(path: Path) -> Iterator[FeedBatch]:
+def read_path(path: Path, size: FeedLimits | None = None) -> Iterator[FeedBatch]:
     """Read OSV records from a file, a directory tree or a zip archive.
 
     One batch per document. A member that is not JSON/YAML at all becomes a batch holding one
     problem (so one broken file does not stop a walk over thousands); an unsafe or unreadable
-    archive raises :class:`InputError`.
+    archive, or a file or member over its size limit, raises :class:`InputError`.
     """
+    given = size or FeedLimits.resolve()
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             if child.suffix.lower() in SUFFIXES and child.is_file():
-                yield _parse_or_report(child.read_bytes(), str(child))
+                yield _parse_or_report(limits.read_file(child, given.file), str(child))
     elif path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
-        yield from read_zip(path)
+        yield from read_zip(path, given)
     else:
-        yield parse(path.read_bytes(), source=str(path))
+        yield parse(limits.read_file(path, given.file), source=str(path))
 
 
-def read_zip(path: Path) -> Iterator[FeedBatch]:
+@dataclass(frozen=True, slots=True)
+class FeedLimits:
+    """Size limits of feed input: a file, one inflated archive member, a whole archive."""
+
+    file: limits.SizeLimit
+    member: limits.SizeLimit
+    total: limits.SizeLimit
+
+    @classmethod
+    def resolve(cls, megabytes: float | None = None, option: str | None = None) -> FeedLimits:
+        """The configured limits; ``megabytes`` (an import's ``--max-mb``) sets the limit of a
+        feed file and of an archive member alike."""
+        return cls(
+            limits.resolve(limits.InputKind.FEED, megabytes, option=option),
+            limits.resolve(limits.InputKind.ARCHIVE_MEMBER, megabytes, option=option),
+            limits.resolve(limits.InputKind.ARCHIVE),
+        )
+
+
+def read_zip(path: Path, size: FeedLimits | None = None) -> Iterator[FeedBatch]:
     """Read every ``*.json``/``*.yaml``/``*.yml`` member of an archive, in name order."""
+    given = size or FeedLimits.resolve()
+    member_limit = given.member.max_bytes
     source = str(path)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(source, None, f"not a readable zip archive: {exc}") from None
     with archive:
-        members = _checked_members(archive, source)
+        members = _checked_members(archive, source, given)
         for info in members:
             member_source = f"{source}!{info.filename}"
             try:
                 with archive.open(info) as handle:
-                    data = handle.read(MAX_MEMBER_BYTES + 1)
+                    data = handle.read(member_limit + 1)
             # zipfile raises NotImplementedError for a compression method it cannot decode
             except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
                 yield _problem_batch(member_source, f"cannot read archive member: {exc}")
                 continue
-            if len(data) > MAX_MEMBER_BYTES:
-                yield _problem_batch(
-                    member_source, f"member inflates beyond {MAX_MEMBER_BYTES} bytes"
-                )
+            if len(data) > member_limit:
+                error = given.member.exceeded(member_source, None, "the member inflates to")
+                yield _problem_batch(member_source, error.reason)
                 continue
             yield _parse_or_report(data, member_source)
 
 
-def _checked_members(archive: zipfile.ZipFile, source: str) -> list[zipfile.ZipInfo]:
+def _checked_members(
+    archive: zipfile.ZipFile, source: str, given: FeedLimits
+) -> list[zipfile.ZipInfo]:
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise InputError(source, None, f"archive has {len(infos)} members (limit {MAX_MEMBERS})")
+        raise LimitExceeded(source, None, f"archive has {len(infos)} members (limit {MAX_MEMBERS})")
     total = sum(info.file_size for info in infos)
-    if total > MAX_TOTAL_BYTES:
-        raise InputError(
-            source, None, f"archive inflates to {total} bytes (limit {MAX_TOTAL_BYTES})"
-        )
+    if total > given.total.max_bytes:
+        raise given.total.exceeded(source, total, "the archive inflates to")
     members: list[zipfile.ZipInfo] = []
     for info in infos:
         name = info.filename
@@ -284,10 +306,9 @@ def _checked_members(archive: zipfile.ZipFile, source: str) -> list[zipfile.ZipI
             raise InputError(source, repr(name), "unsafe member name in archive")
         if info.is_dir() or pure.suffix.lower() not in SUFFIXES:
             continue
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise InputError(
-                source, name, f"member is {info.file_size} bytes (limit {MAX_MEMBER_BYTES})"
-            )
+        if info.file_size > given.member.max_bytes:
+            error = given.member.exceeded(source, info.file_size, "the member is")
+            raise LimitExceeded(source, name, error.reason)
         members.append(info)
     members.sort(key=lambda info: info.filename)
     return members

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
-from psirt.errors import InputError, UnknownFormat
+from psirt.errors import UnknownFormat
+from psirt.ingest import limits
 from psirt.ingest._json import load_json
 from psirt.ingest.sbom import (
     _spdx2,
@@ -105,15 +106,14 @@ def parse_sbom(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) 
     return PARSERS[key](data, source=source, max_bytes=max_bytes)
 
 
-def read_sbom_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, ParsedSbom]:
-    """The bytes of an SBOM file and its parsed form; the size is checked before reading."""
-    if not path.is_file():
-        raise InputError(str(path), None, "no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError(str(path), None, f"file is {size} bytes; the limit is {max_bytes}")
-    data = path.read_bytes()
-    return data, parse_sbom(data, source=str(path), max_bytes=max_bytes)
+def read_sbom_file(
+    path: Path, *, limit: limits.SizeLimit | None = None
+) -> tuple[bytes, ParsedSbom]:
+    """The bytes of an SBOM file and its parsed form; the size is checked before reading
+    (``limit``: the configured SBOM limit unless given, see :mod:`psirt.ingest.limits`)."""
+    limit = limit or limits.resolve(limits.InputKind.SBOM)
+    data = limits.read_file(path, limit)
+    return data, parse_sbom(data, source=str(path), max_bytes=limit.max_bytes)
 
 
 def _sniff(data: bytes, source: str) -> tuple[Detection, Any]:

@@ -21,8 +21,10 @@ from defusedxml.ElementTree import fromstring as _xml_fromstring
 from psirt.domain.sbom import Hash, ItemClass
 from psirt.errors import InputError
 from psirt.ingest._json import type_name
+from psirt.ingest.limits import InputKind, SizeLimit, resolve_default
 
-DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
+# the built-in SBOM limit (parsers read no settings; the file readers resolve the configured one)
+DEFAULT_MAX_BYTES: Final = resolve_default(InputKind.SBOM)
 
 JsonObject = dict[str, Any]
 
@@ -46,13 +48,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def check_size(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    if len(data) > max_bytes:
-        raise InputError(
-            source,
-            None,
-            f"document is {len(data)} bytes, more than the limit of {max_bytes} bytes "
-            "(raise max_bytes to read it)",
-        )
+    SizeLimit(InputKind.SBOM, max_bytes).check(data, source)
 
 
 def load_xml(data: bytes, source: str) -> Element:
