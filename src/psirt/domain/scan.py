@@ -101,6 +101,10 @@ class PackageLocation:
     ecosystem: str | None = None
     path: str | None = None  # lock file, image layer path or scan target holding the package
     fixed_versions: tuple[str, ...] = ()
+    # what the tool found about the use of the vulnerable code, as it says it (Semgrep
+    # Supply Chain: "reachable", "unreachable", "undetermined", "not analysed")
+    reachability: str | None = None
+    transitivity: str | None = None  # "direct", "transitive", "unknown"
 
 
 Location: TypeAlias = CodeLocation | WebLocation | PackageLocation

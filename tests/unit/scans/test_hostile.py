@@ -89,14 +89,6 @@ def test_sarif_errors(data: bytes, message: str) -> None:
             b'{"name": "x", "locations": "nope"}}], "descriptor": {}}',
             "b.json: matches[0].artifact.locations: expected an array, got a string",
         ),
-        (
-            ScanFormat.OSV_SCANNER,
-            b'{"results": [{"source": {}, "packages": [{"package": '
-            b'{"name": "a"}, "vulnerabilities": [{"id": "X", "severity": [{"type": "CVSS_V3", '
-            b'"score": "CVSS:3.1/AV:Q"}]}]}]}]}',
-            "b.json: results[0].packages[0].vulnerabilities[0].severity[0].score: not a CVSS_V3 "
-            "vector",
-        ),
     ],
 )
 def test_wrong_types_name_the_path(fmt: ScanFormat, data: bytes, message: str) -> None:

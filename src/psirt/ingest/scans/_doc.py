@@ -95,6 +95,21 @@ def opt_float(d: JsonObject, key: str, source: str, path: str) -> float | None:
     raise InputError(source, where, f"expected a number, got {type_name(value)} {value!r}")
 
 
+def lenient_float(value: Any) -> float | None:
+    """A number, or a string holding one; None for anything else (never an error). For
+    scores that only refine a severity: a report is not refused over one of them."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def str_list(d: JsonObject, key: str, source: str, path: str) -> tuple[str, ...]:
     """``d[key]`` as an array of strings (absent gives an empty tuple)."""
     where = f"{path}.{key}" if path else key

@@ -42,6 +42,16 @@ def _snippet(code: str | None, lines: set[int]) -> str | None:
     return "\n".join(kept) if kept else None
 
 
+def _cwe(value: object) -> int | None:
+    """``issue_cwe.id``: 78, "78" or "CWE-78"; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value > 0 else None
+    if isinstance(value, str):
+        digits = value.strip().upper().removeprefix("CWE-")
+        return int(digits) if digits.isdigit() and len(digits) < 10 else None
+    return None
+
+
 def parse(data: bytes, *, source: str) -> ScanResult:
     doc = obj(load_json(data, source), source, "$")
     if "results" not in doc:
@@ -69,7 +79,7 @@ def parse(data: bytes, *, source: str) -> ScanResult:
             snippet=_snippet(opt_str(item, "code", source, path), set(line_range)),
         )
         raw_sev = opt_str(item, "issue_severity", source, path)
-        cwe = opt_int(opt_obj(item, "issue_cwe", source, path), "id", source, f"{path}.issue_cwe")
+        cwe = _cwe(opt_obj(item, "issue_cwe", source, path).get("id"))
         more = opt_str(item, "more_info", source, path)
         findings.append(
             ScanFinding(

@@ -19,9 +19,9 @@ from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
 from psirt.ingest.scans._doc import (
     JsonObject,
+    lenient_float,
     obj,
     opt_arr,
-    opt_float,
     opt_obj,
     opt_str,
     parse_time,
@@ -47,7 +47,7 @@ def _max_score(records: list[JsonObject], source: str, path: str) -> float | Non
         for c, entry in enumerate(opt_arr(record, "cvss", source, f"{path}[{r}]")):
             cpath = f"{path}[{r}].cvss[{c}]"
             metrics = opt_obj(obj(entry, source, cpath), "metrics", source, cpath)
-            score = opt_float(metrics, "baseScore", source, f"{cpath}.metrics")
+            score = lenient_float(metrics.get("baseScore"))  # refines the severity only
             if score is not None and (best is None or score > best):
                 best = score
     return best

@@ -6,10 +6,13 @@ lists full OSV records in ``vulnerabilities[]`` and their grouping in ``groups[]
 ``aliases``, ``max_severity`` = highest CVSS base score as a string). One finding per
 (package, vulnerability).
 
-Severity, first that is present: the group's ``max_severity`` (CVSS bands), the record's
+Severity, first that is known: the group's ``max_severity`` (CVSS bands), the record's
 ``database_specific.severity`` (GitHub's LOW/MODERATE/HIGH/CRITICAL), the base score of the
-record's ``severity[]`` CVSS v3/v4 vector. A malicious-package record (``MAL-*``) without any
-severity is critical: installing the package already compromises the machine.
+record's ``severity[]`` CVSS v3/v4 vector; a value none of these can read is passed over, the
+report is not refused over it. A malicious-package record (``MAL-*``) without any severity is
+critical: installing the package already compromises the machine. A package scanned as a git
+commit (``package.commit``, no name) is named by the repository of the record's GIT range,
+its version is the commit.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from psirt.domain.scan import PackageLocation, ScanFinding, ScanFormat, ScanKind
 from psirt.errors import InputError
 from psirt.ingest._json import load_json
 from psirt.ingest.scans import fingerprint, severity
-from psirt.ingest.scans._doc import JsonObject, obj, opt_arr, opt_float, opt_obj, opt_str, str_list
+from psirt.ingest.scans._doc import JsonObject, obj, opt_arr, opt_obj, opt_str, str_list
 
 TOOL = "osv-scanner"
 _CWE = re.compile(r"CWE-0*(\d+)", re.IGNORECASE)
@@ -40,21 +43,36 @@ def sniff(doc: Any) -> bool:
     return "experimental_config" in doc or set(doc) == {"results"}
 
 
-def _vector_score(record: JsonObject, source: str, path: str) -> float | None:
-    for i, entry in enumerate(opt_arr(record, "severity", source, path)):
-        spath = f"{path}.severity[{i}]"
-        item = obj(entry, source, spath)
-        kind = opt_str(item, "type", source, spath)
-        vector = opt_str(item, "score", source, spath)
-        if not vector:
+def _vector_score(record: JsonObject) -> float | None:
+    """The base score of the record's first readable CVSS v4 or v3 vector; a vector the
+    cvss package cannot read is passed over (it only refines the severity)."""
+    entries = record.get("severity")
+    for item in entries if isinstance(entries, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind, vector = item.get("type"), item.get("score")
+        if not isinstance(vector, str) or not vector:
             continue
         try:
             if kind == "CVSS_V4":
                 return float(CVSS4(vector).base_score)
             if kind == "CVSS_V3":
                 return float(CVSS3(vector).scores()[0])
-        except (CVSSError, ValueError, KeyError, IndexError):
-            raise InputError(source, f"{spath}.score", f"not a {kind} vector: {vector!r}") from None
+        except (CVSSError, ValueError, KeyError, IndexError, TypeError, ArithmeticError):
+            continue
+    return None
+
+
+def _git_repository(record: JsonObject) -> str | None:
+    """The repository of the record's first GIT range (osv-scanner's git-commit results)."""
+    affected_list = record.get("affected")
+    for affected in affected_list if isinstance(affected_list, list) else []:
+        ranges = affected.get("ranges") if isinstance(affected, dict) else None
+        for rng in ranges if isinstance(ranges, list) else []:
+            if isinstance(rng, dict) and rng.get("type") == "GIT":
+                repo = rng.get("repo")
+                if isinstance(repo, str) and repo:
+                    return repo
     return None
 
 
@@ -68,20 +86,24 @@ def _finding(
 ) -> ScanFinding:
     ppath = path.rsplit(".vulnerabilities", 1)[0] + ".package"
     name = opt_str(package, "name", source, ppath)
+    version = opt_str(package, "version", source, ppath)
+    commit = opt_str(package, "commit", source, ppath)
     vuln_id = opt_str(record, "id", source, path)
+    if not name and commit:  # a git repository scanned by commit: name it by its repository
+        name, version = _git_repository(record) or "git repository", version or commit
     if not name or not vuln_id:
         raise InputError(source, path, "an osv-scanner finding needs package.name and id")
     ids = [vuln_id, *(a for a in str_list(record, "aliases", source, path) if a != vuln_id)]
     raw: str | None = None
     score: float | None = None
+    found = None
     for group in groups:
         if vuln_id in str_list(group, "ids", source, "groups"):
-            score = (
-                opt_float(group, "max_severity", source, "groups")
-                if group.get("max_severity") not in (None, "")
-                else None
-            )
-    found = severity.classify(severity.Scale.CVSS_SCORE, score) if score is not None else None
+            # max_severity: a CVSS score as a string (some writers put a word there)
+            value = group.get("max_severity")
+            found, score = severity.from_security_severity(value)
+            if found is not None and score is None:
+                raw = str(value)
     if found is None:
         raw = opt_str(
             opt_obj(record, "database_specific", source, path),
@@ -89,7 +111,7 @@ def _finding(
             source,
             f"{path}.database_specific",
         )
-        vector_score = _vector_score(record, source, path)
+        vector_score = _vector_score(record)
         score = score if score is not None else vector_score
         found = severity.classify(severity.Scale.VENDOR, raw)
         if found is None and vector_score is not None:
@@ -115,7 +137,7 @@ def _finding(
                     cwes.update(int(n) for n in _CWE.findall(cwe["cweId"]))
     location = PackageLocation(
         name=name,
-        version=opt_str(package, "version", source, ppath),
+        version=version,
         purl=opt_str(package, "purl", source, ppath),
         ecosystem=opt_str(package, "ecosystem", source, ppath),
         path=lockfile,

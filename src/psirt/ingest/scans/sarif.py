@@ -17,8 +17,10 @@ What is read, per the OASIS SARIF 2.1.0 specification:
   ``uri``, ``uriBaseId``, ``index`` into ``run.artifacts``; region start/end line/column and
   ``snippet.text`` (else the context region's snippet);
 * ``fingerprints`` and ``partialFingerprints`` (used for the identity, see fingerprint.py);
-* ``properties.security-severity`` on the result or the rule (CodeQL, GitHub): when present
-  it decides the severity through the CVSS bands, otherwise the level does;
+* ``properties.security-severity`` on the result or the rule (CodeQL, GitHub; Semgrep copies
+  it from rule metadata): a score decides the severity through the CVSS bands, a word (GitLab
+  rules write ``"Medium"``) through the shared table; when it is absent or unreadable the
+  level decides, the report is never refused over it;
 * CWE ids from rule/result ``properties.tags`` (``external/cwe/cwe-079``, ``CWE-79``),
   ``properties.cwe`` and relationships / taxa into a taxonomy named CWE;
 * ``suppressions``: a result is suppressed when it has at least one suppression and every
@@ -48,7 +50,6 @@ from psirt.ingest.scans._doc import (
     arr,
     obj,
     opt_arr,
-    opt_float,
     opt_int,
     opt_obj,
     opt_str,
@@ -402,10 +403,9 @@ def _run(
         props = opt_obj(result, "properties", source, path)
 
         level = _level(result, rule, source, path)
-        score = opt_float(props, "security-severity", source, f"{path}.properties")
-        if score is None:
-            score = opt_float(rule_props, "security-severity", source, f"rule {rule_id}")
-        found = severity.classify(severity.Scale.CVSS_SCORE, score) if score is not None else None
+        found, score = severity.from_security_severity(props.get("security-severity"))
+        if found is None:
+            found, score = severity.from_security_severity(rule_props.get("security-severity"))
         sev = found or severity.resolve(severity.Scale.SARIF_LEVEL, level)
 
         cwes = _cwes(rule_props, props)

@@ -19,6 +19,10 @@ CVSS_SCORE         base score or SARIF security-severity:      0 info, 0.1-3.9 l
                                                                7.0-8.9 high, 9.0-10 critical
 =================  ==========================================  =========================
 
+``security-severity`` (SARIF rule or result properties, Semgrep rule metadata) is a score by
+GitHub's convention, but rule sets such as GitLab's write a word (``"Medium"``,
+``"CRITICAL"``); :func:`from_security_severity` reads either, words through the VENDOR row.
+
 The CVSS bands are those of CVSS v3.x/v4 (FIRST) and the ones GitHub applies to
 ``security-severity``. A value the table does not know (for example Trivy ``UNKNOWN``)
 gives ``None``; the parser then falls back to a score when there is one and to
@@ -116,6 +120,25 @@ def classify(scale: Scale, value: str | float | None) -> Severity | None:
                 return None
         return from_score(value)
     return TABLE.get((scale, str(value).strip().lower()))
+
+
+def from_security_severity(value: object) -> tuple[Severity | None, float | None]:
+    """(severity, score) of a ``security-severity`` value: a number or numeric string in
+    0-10 gives its CVSS band and the score, a word its VENDOR severity and no score; anything
+    else (absent, ``"Unknown"``, out of range) gives ``(None, None)``, never an error."""
+    if isinstance(value, bool) or value is None:
+        return None, None
+    if isinstance(value, int | float):
+        score = float(value)
+    elif isinstance(value, str):
+        try:
+            score = float(value.strip())
+        except ValueError:
+            return classify(Scale.VENDOR, value), None
+    else:
+        return None, None
+    found = from_score(score)
+    return (found, score) if found is not None else (None, None)
 
 
 def resolve(

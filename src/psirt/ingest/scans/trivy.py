@@ -35,9 +35,9 @@ from psirt.ingest.scans import fingerprint, severity
 from psirt.ingest.scans._doc import (
     JsonObject,
     arr,
+    lenient_float,
     obj,
     opt_arr,
-    opt_float,
     opt_int,
     opt_obj,
     opt_str,
@@ -64,13 +64,15 @@ def sniff(doc: Any) -> bool:
 
 
 def _score(vuln: JsonObject, source: str, path: str) -> float | None:
+    """The CVSS score of the severity source, else NVD's, else any; a score that is no
+    number is passed over (it only refines the severity)."""
     cvss = opt_obj(vuln, "CVSS", source, path)
     order = [opt_str(vuln, "SeveritySource", source, path) or "", "nvd", *cvss.keys()]
     for key in order:
         entry = cvss.get(key)
         if isinstance(entry, dict):
             for field in ("V40Score", "V3Score", "V2Score"):
-                score = opt_float(entry, field, source, f"{path}.CVSS.{key}")
+                score = lenient_float(entry.get(field))
                 if score is not None:
                     return score
     return None
