@@ -349,3 +349,90 @@ def test_invalid_surface(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "surface", "set", str(path), "-p", "Pump", "-r", "1.0")
     assert code == 2
     assert f"{path}: port: unknown key" in err
+
+
+def _due(capsys: pytest.CaptureFixture[str]) -> set[tuple[str, str | None]]:
+    code, out, _ = run(capsys, "activities", "due", "-p", "Pump", "-f", "json")
+    return {(d["type"], d["release"]) for d in json.loads(out)}
+
+
+def test_sarif_without_runs_is_no_evidence_of_a_test(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "plan", "set", str(ACT / "plan.toml"), "-p", "Pump")[0] == 0
+    assert ("dast", "1.0") in _due(capsys)
+    empty = tmp_path / "empty.sarif"
+    empty.write_text(json.dumps({"version": "2.1.0", "runs": []}))
+    before = counts(db)
+    code, _, err = run(
+        capsys, "scans", "import", str(empty), "-p", "Pump", "-r", "1.0", "-t", "dast"
+    )
+    assert code == 2
+    assert (
+        f"psirt: {empty}: a SARIF log without runs is no evidence of any test; to record it as "
+        "dast all the same, give the reason with --accept-mismatch" in err
+    )
+    code, _, err = run(capsys, "ci", "check", str(empty), "-p", "Pump", "-r", "1.0")
+    assert code == 2 and "a SARIF log without runs is no evidence of any test" in err
+    assert counts(db) == before
+    assert ("dast", "1.0") in _due(capsys)
+
+    why = "scanner crashed before the first run; DAST repeated in ticket QA-17"
+    code, out, err = run(
+        capsys,
+        "scans", "import", str(empty), "-p", "Pump", "-r", "1.0", "-t", "dast",
+        "--accept-mismatch", why,
+    )  # fmt: skip
+    assert code == 0
+    assert (
+        f"recorded despite: a SARIF log without runs is no evidence of any test (rationale: {why})"
+        in err
+    )
+    code, out, _ = run(capsys, "activities", "list", "-p", "Pump", "-f", "json")
+    (activity,) = json.loads(out)
+    assert activity["summary"]["accepted_mismatch"] == {
+        "problem": "a SARIF log without runs is no evidence of any test",
+        "rationale": why,
+    }
+    code, out, _ = run(capsys, "audit", "log", "-f", "json")
+    recorded = [e for e in json.loads(out) if e["action"] == "activity.record"]
+    assert recorded[-1]["detail"]["summary"]["accepted_mismatch"]["rationale"] == why
+
+
+def test_report_of_a_tool_that_cannot_perform_the_method_is_refused(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bandit = require_shared("scanners", "defectdojo", "bandit", "many_vulns.json")
+    before = counts(db)
+    code, _, err = run(
+        capsys, "scans", "import", str(bandit), "-p", "Pump", "-r", "1.0", "-t", "penetration_test"
+    )
+    assert code == 2
+    assert f"{bandit}: a bandit report of 'Bandit' with " in err
+    assert "cannot be evidence of penetration_test: it stands for sast" in err
+    unknown = tmp_path / "inhouse.sarif"
+    unknown.write_text(
+        json.dumps(
+            {
+                "version": "2.1.0",
+                "runs": [
+                    {
+                        "tool": {"driver": {"name": "In-house analyser"}},
+                        "results": [_result("R1", "a.py", 1, "error", "x")],
+                    }
+                ],
+            }
+        )
+    )
+    code, _, err = run(
+        capsys, "scans", "import", str(unknown), "-p", "Pump", "-r", "1.0", "-t", "dast"
+    )
+    assert code == 2 and "is not a tool known to perform dast" in err
+    code, _, err = run(
+        capsys, "scans", "import", str(unknown), "-p", "Pump", "-r", "1.0", "-t", "dast",
+        "--accept-mismatch", "  ",
+    )  # fmt: skip
+    assert code == 2  # a blank rationale is none
+    assert counts(db) == before
+    code, out, _ = run(capsys, "scans", "import", str(bandit), "-p", "Pump", "-r", "1.0")
+    assert code == 0 and "(sast, bandit, Bandit)" in out

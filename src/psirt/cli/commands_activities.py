@@ -19,6 +19,13 @@ from psirt.services import activities, scan_imports
 from psirt.services.activities import FindingView
 
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
+ACCEPT_MISMATCH = typer.Option(
+    None,
+    "--accept-mismatch",
+    metavar="WHY",
+    help="Record the report even though it cannot be evidence of the activity type (a tool "
+    "that does not perform that method, a SARIF log without runs); WHY is recorded with it.",
+)
 MAX_MB = typer.Option(
     None,
     "--max-mb",
@@ -194,10 +201,17 @@ def scans_import(
         help="The checkout the tool scanned (default: here); absolute SARIF paths under it "
         "become relative so findings keep their identity in any checkout.",
     ),
+    accept_mismatch: str | None = ACCEPT_MISMATCH,
     max_mb: float | None = MAX_MB,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Record a report as an activity of a release, linking its findings across runs."""
+    """Record a report as an activity of a release, linking its findings across runs.
+
+    The report must be able to stand for the activity type: Bandit, Semgrep Code, CodeQL and
+    other static analysers for sast, ZAP for dast, Trivy, Grype, osv-scanner and Semgrep
+    Supply Chain for sbom_scan, the penetration-test template for penetration_test; a SARIF
+    log without runs for nothing. Otherwise it is refused (exit 2) unless --accept-mismatch
+    gives the reason, which is recorded with the activity."""
     start = _parse_time(started, "--started")
     end = _parse_time(ended, "--ended")
     limit = limits.resolve(limits.InputKind.SCAN, max_mb, option="--max-mb")
@@ -219,10 +233,13 @@ def scans_import(
             started=start,
             ended=end,
             targets=target or (),
+            accept_mismatch=accept_mismatch,
         )
     if fmt is OutputFormat.JSON:
         emit_json(outcome)
     else:
+        if outcome.accepted_mismatch:
+            err(f"recorded despite: {outcome.accepted_mismatch}")
         typer.echo(
             f"activity {outcome.activity_id} ({outcome.type}, {outcome.format}, "
             f"{outcome.tool or 'unknown tool'}): {outcome.results} results, {outcome.new} new, "
@@ -547,12 +564,14 @@ def ci_check(
         help="The checkout the tool scanned (default: here); absolute SARIF paths under it "
         "become relative so findings keep their identity in any checkout.",
     ),
+    accept_mismatch: str | None = ACCEPT_MISMATCH,
     max_mb: float | None = MAX_MB,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import the reports; exit 1 while a finding they report at or above the threshold is
     open (new or seen again, without a disposition: see 'psirt scans dispose'), and list
-    those findings; exit 0 otherwise."""
+    those findings; exit 0 otherwise. A report that is no evidence of a test (a SARIF log
+    without runs) is refused unless --accept-mismatch gives the reason."""
     limit = limits.resolve(limits.InputKind.SCAN, max_mb, option="--max-mb")
     reports = []
     for path in files:
@@ -568,6 +587,7 @@ def ci_check(
             threshold=fail_on,
             build=commit,
             new_only=new_only,
+            accept_mismatch=accept_mismatch,
         )
     rows = [{**_finding_row(f), "seen": "new" if f.new else "seen again"} for f in outcome.blocking]
     which = "new" if new_only else "open"

@@ -162,6 +162,7 @@ class ScanResult:
     target: str | None = None
     scope: tuple[str, ...] = ()
     runs: int = 1
+    tools: tuple[str, ...] = ()  # SARIF: the tool name of every run ("" when a run names none)
 
     def __post_init__(self) -> None:
         if self.instances < 0:

@@ -7,6 +7,8 @@ activity as ``last_activity`` (and lose a ``gone`` marker: they are back), ident
 same tool and activity type that this run no longer reports are marked gone with this run.
 Dispositions belong to the identity, so a finding seen again keeps its disposition and a
 false positive stays suppressed, whatever the tool wrote into its description this time.
+A report is only recorded as an activity type it can be evidence of
+(psirt.domain.report_methods).
 
 Rows are written with bulk inserts and set-based updates, so 10,000 results take well
 under the 5 s budget (see ``bench/scans/bench_import.py``).
@@ -25,18 +27,18 @@ from typing import Any, assert_never
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from psirt.domain import report_methods
 from psirt.domain.activity import ActivityType
 from psirt.domain.scan import (
     CodeLocation,
     Location,
     PackageLocation,
     ScanFinding,
-    ScanFormat,
-    ScanKind,
     ScanResult,
     Severity,
     WebLocation,
 )
+from psirt.errors import InputError
 from psirt.ingest import limits
 from psirt.ingest.scans import fingerprint, parse
 from psirt.services import activities
@@ -46,32 +48,10 @@ from psirt.store.models_activities import ScanIdentity, ScanResultRow
 
 _CHUNK = 900  # stays below SQLite's bound-parameter limit in IN lists
 
-_KIND_TO_TYPE = {
-    ScanKind.SAST: ActivityType.SAST,
-    ScanKind.DAST: ActivityType.DAST,
-    ScanKind.SCA: ActivityType.SBOM_SCAN,
-    ScanKind.PENTEST: ActivityType.PENETRATION_TEST,
-}
-
 
 def default_activity_type(result: ScanResult) -> ActivityType:
-    """The activity a report stands for: by format, and for SARIF by its findings' kind."""
-    match result.format:
-        case ScanFormat.SARIF:
-            kinds = Counter(f.kind for f in result.results)
-            if not kinds:
-                return ActivityType.SAST
-            return _KIND_TO_TYPE[kinds.most_common(1)[0][0]]
-        case ScanFormat.BANDIT | ScanFormat.SEMGREP:
-            return ActivityType.SAST
-        case ScanFormat.ZAP_JSON | ScanFormat.ZAP_XML:
-            return ActivityType.DAST
-        case ScanFormat.TRIVY | ScanFormat.GRYPE | ScanFormat.OSV_SCANNER:
-            return ActivityType.SBOM_SCAN
-        case ScanFormat.PENTEST_JSON | ScanFormat.PENTEST_CSV:
-            return ActivityType.PENETRATION_TEST
-        case _:
-            assert_never(result.format)
+    """The activity a report stands for when no type is given (see psirt.domain.report_methods)."""
+    return report_methods.default_type(result)
 
 
 def read_scan_file(
@@ -121,6 +101,7 @@ class ImportOutcome:
     back: int
     gone: int
     suppressed: int
+    accepted_mismatch: str | None = None  # why the report was recorded despite not fitting
 
 
 def import_scan(
@@ -140,10 +121,24 @@ def import_scan(
     started: dt.datetime | None = None,
     ended: dt.datetime | None = None,
     targets: Sequence[str] = (),
+    accept_mismatch: str | None = None,
 ) -> ImportOutcome:
-    """Record one report as an activity of a release and link its findings (see module doc)."""
+    """Record one report as an activity of a release and link its findings (see module doc).
+
+    A report that cannot be evidence of the activity type (a Bandit run as a penetration
+    test, a SARIF log without runs: :func:`psirt.domain.report_methods.evidence_problem`) is
+    refused, unless ``accept_mismatch`` gives the rationale for recording it anyway; the
+    problem and the rationale are then recorded in the activity's summary."""
     release = get_release(session, product, version)
     kind = type or default_activity_type(result)
+    mismatch = report_methods.evidence_problem(result, kind)
+    if mismatch is not None and not (accept_mismatch or "").strip():
+        raise InputError(
+            file_name,
+            None,
+            f"{mismatch}; to record it as {kind.value} all the same, give the reason with "
+            "--accept-mismatch",
+        )
     now = dt.datetime.now(dt.UTC)
     input_row = activities.store_input(
         session, data=data, file_name=file_name, format=result.format.value
@@ -278,8 +273,19 @@ def import_scan(
         back=back,
         gone=gone_count,
         suppressed=sum(1 for f in findings if f.suppressed),
+        accepted_mismatch=(
+            None
+            if mismatch is None
+            else f"{mismatch} (rationale: {(accept_mismatch or '').strip()})"
+        ),
+    )
+    accepted = (
+        {"accepted_mismatch": {"problem": mismatch, "rationale": (accept_mismatch or "").strip()}}
+        if mismatch is not None
+        else {}
     )
     act.summary = {
+        **accepted,
         "results": outcome.results,
         "instances": outcome.instances,
         "new": outcome.new,
@@ -338,6 +344,7 @@ def ci_check(
     build: str | None = None,
     performer: str | None = None,
     new_only: bool = False,
+    accept_mismatch: str | None = None,
 ) -> GateOutcome:
     """Import every report (as ``(file name, bytes, parsed)``) and collect what blocks: every
     finding the reports name at or above ``threshold`` that is still open, new or seen again
@@ -357,6 +364,7 @@ def ci_check(
             build=build,
             performer=performer,
             method=f"CI gate, {parsed.format.value} report",
+            accept_mismatch=accept_mismatch,
         )
         imports.append(outcome)
         for f in blocking_findings(session, outcome.activity_id, threshold, new_only=new_only):

@@ -464,6 +464,7 @@ def parse(data: bytes, *, source: str, source_root: str | None = None) -> ScanRe
     runs = opt_arr(doc, "runs", source, "")
     findings: list[ScanFinding] = []
     tools: list[str] = []
+    run_tools: list[str] = []
     tool_version: str | None = None
     started = ended = None
     scope: list[str] = []
@@ -472,6 +473,7 @@ def parse(data: bytes, *, source: str, source_root: str | None = None) -> ScanRe
         run = obj(raw_run, source, rpath)
         run_findings, tool, version, _ = _run(run, rpath, source, source_root)
         findings.extend(run_findings)
+        run_tools.append(tool or "")
         if tool and tool not in tools:
             tools.append(tool)
         tool_version = tool_version or version
@@ -511,4 +513,5 @@ def parse(data: bytes, *, source: str, source_root: str | None = None) -> ScanRe
         target=scope[0] if scope else None,
         scope=tuple(scope),
         runs=len(runs),
+        tools=tuple(run_tools),
     )
