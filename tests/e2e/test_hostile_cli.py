@@ -189,3 +189,26 @@ def test_archive_member_limit(
     assert "PSIRT_MAX_ARCHIVE_MEMBER_MB" in err
     code, _, _ = run(capsys, "feed", "import", str(archive), "--max-mb", "1")
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sbom", "import", "DIR", "-p", "Pump", "-r", "1.0"),
+        ("sbom", "inspect", "DIR"),
+        ("sbom", "validate", "DIR"),
+        ("scans", "import", "DIR", "-p", "Pump", "-r", "1.0"),
+        ("scans", "inspect", "DIR"),
+        ("plan", "set", "DIR", "-p", "Pump"),
+        ("match", "DIR"),
+    ],
+)
+def test_a_directory_where_a_file_is_expected_is_named_as_one(
+    command: tuple[str, ...], db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    capsys.readouterr()
+    code, _, err = run(capsys, *[str(folder) if a == "DIR" else a for a in command])
+    assert code == 2
+    assert err == f"psirt: {folder}: is a directory, not a file\n"

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from psirt.errors import InputError
+from psirt.ingest import text
 
 
 def strip_bom(data: bytes) -> bytes:
@@ -15,10 +16,15 @@ def strip_bom(data: bytes) -> bytes:
 
 
 def load_json(data: bytes, source: str) -> Any:
-    """Decode JSON; a syntax error names the line and column: ``f.json: line 3, column 12: ...``."""
+    """Decode JSON; a syntax error names the line and column: ``f.json: line 3, column 12: ...``.
+
+    A byte that is not UTF-8 is named by :mod:`psirt.ingest.text` (orjson reports it at the
+    start of the document)."""
     try:
         return orjson.loads(strip_bom(data))
     except orjson.JSONDecodeError as exc:
+        if "UTF-8" in exc.msg:
+            text.decode_utf8(data, source)  # raises, naming the first byte that is not UTF-8
         raise InputError(
             source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
         ) from None

@@ -32,7 +32,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import BaseResolver
 
 from psirt.errors import InputError, LimitExceeded
-from psirt.ingest._json import strip_bom
+from psirt.ingest.text import decode_utf8
 
 MAX_ALIAS_NODES: Final = 100_000
 MAX_DEPTH: Final = 100
@@ -86,10 +86,7 @@ else:  # pragma: no cover - PyYAML without libyaml
 
 def decode(data: bytes, source: str) -> str:
     """UTF-8 text of ``data`` (a byte order mark is dropped)."""
-    try:
-        return strip_bom(data).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"byte {exc.start}", "not UTF-8 text") from None
+    return decode_utf8(data, source)
 
 
 def load_yaml(data: bytes | str, source: str, *, typed: bool) -> Any:

@@ -136,8 +136,10 @@ def read_file(path: Path, limit: SizeLimit) -> bytes:
     """The bytes of the file ``path`` when it is within ``limit``; never reads more than
     one byte past it."""
     source = str(path)
+    if path.is_dir():
+        raise InputError(source, None, "is a directory, not a file")
     if not path.is_file():
-        raise InputError(source, None, "no such file")
+        raise InputError(source, None, "no such file" if not path.exists() else "not a file")
     size = path.stat().st_size
     if size > limit.max_bytes:
         raise limit.exceeded(source, size)

@@ -37,6 +37,7 @@ from psirt.domain.activity import (
 from psirt.domain.reference import ReferenceKind
 from psirt.errors import InputError, NotFound, UsageError
 from psirt.ingest import limits
+from psirt.ingest.text import decode_utf8
 from psirt.services import references
 from psirt.services.catalog import get_product, get_release
 from psirt.store import audit
@@ -671,10 +672,9 @@ def _read_limited(path: Path) -> bytes:
 
 
 def _decode_toml(data: bytes, source: str) -> dict[str, Any]:
+    text = decode_utf8(data, source)
     try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"byte {exc.start}", "not UTF-8") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, None, f"not valid TOML: {exc}") from None
 

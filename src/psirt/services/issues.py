@@ -77,6 +77,7 @@ from psirt.domain.records import (
 )
 from psirt.errors import Conflict, InputError, IntegrityError, NotFound, UsageError
 from psirt.ingest import limits
+from psirt.ingest.text import decode_utf8
 from psirt.matching.knowledge import kev_listed
 from psirt.services import issue_facts, policy_store, scanning
 from psirt.services.findings import stored_findings
@@ -145,10 +146,7 @@ def _plain(value: Any, source: str, where: str) -> Any:
 
 def parse_record_document(data: bytes, *, source: str) -> dict[str, Any]:
     """A record file's top-level table: JSON when it starts with ``{``, TOML otherwise."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(source, None, "not UTF-8 text") from None
+    text = decode_utf8(data, source)
     try:
         if text.lstrip().startswith("{") or source.lower().endswith(".json"):
             try:

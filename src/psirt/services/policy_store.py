@@ -21,6 +21,7 @@ from psirt.domain.policy import Policy, default_policy, load_policy
 from psirt.domain.records import sha256_of
 from psirt.errors import InputError, NotFound
 from psirt.ingest import limits
+from psirt.ingest.text import decode_utf8
 from psirt.store import audit
 from psirt.store import models as m
 
@@ -33,10 +34,10 @@ def active_policy(path: str | Path | None = None) -> Policy:
     if not chosen:
         return default_policy()
     file = Path(chosen)
-    if not file.is_file():
+    if not file.exists():
         raise InputError(chosen, None, "no such policy file")
     data = limits.read_file(file, limits.resolve(limits.InputKind.RECORD))
-    return load_policy(data, source=chosen)
+    return load_policy(decode_utf8(data, chosen), source=chosen)
 
 
 def plain_document(policy: Policy) -> Any:

@@ -113,7 +113,10 @@ def test_epss_invalid_rows() -> None:
             b"#model_version:v1,score_date:05/03/2024\ncve,epss,percentile\n",
             "e: line 1: score_date: not a date (YYYY-MM-DD): '05/03/2024'",
         ),
-        (b"\xff\xfe", "e: byte 0: not UTF-8 text"),
+        (
+            b"\xff\xfe",
+            "e: line 1, column 1 (byte offset 0): not UTF-8 text: invalid start byte (byte 0xff)",
+        ),
     ],
 )
 def test_epss_unreadable(data: bytes, message: str) -> None:

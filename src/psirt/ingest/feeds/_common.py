@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from psirt.errors import InputError
 from psirt.ingest import _yaml
 from psirt.ingest._json import strip_bom, type_name
+from psirt.ingest.text import decode_utf8
 
 
 class RecordError(Exception):
@@ -34,7 +34,7 @@ def join(base: str, key: str | int) -> str:
     return f"{base}.{key}" if base else key
 
 
-def load_yaml(data: bytes, source: str) -> Any:
+def load_yaml(data: bytes | str, source: str) -> Any:
     """Decode YAML with every scalar kept as a string (no implicit dates, floats or booleans).
 
     OSV versions such as ``1.10`` or timestamps must stay exactly as written, so every scalar
@@ -49,10 +49,7 @@ def looks_like_json(data: bytes) -> bool:
 
 
 def decode_text(data: bytes, source: str) -> str:
-    try:
-        return strip_bom(data).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"byte {exc.start}", "not UTF-8 text") from None
+    return decode_utf8(data, source)
 
 
 # -- typed access -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from psirt.errors import InputError, LimitExceeded, UnknownFormat
 from psirt.ingest._json import load_json, strip_bom
 from psirt.ingest.feeds import FeedFormat
 from psirt.ingest.feeds._common import load_yaml, looks_like_json
+from psirt.ingest.text import decode_utf8
 
 _OSV_KEYS = ("modified", "affected", "schema_version", "aliases", "published", "withdrawn")
 
@@ -33,7 +34,7 @@ def detect(data: bytes, source: str) -> FeedFormat:
         raise UnknownFormat(source, None, "empty document")
     if looks_like_json(body):
         try:
-            doc = load_json(body, source)
+            doc = load_json(data, source)  # the whole file, so that places are the file's
         except InputError as exc:
             raise UnknownFormat(source, exc.location, exc.reason) from None
         found = _from_json(doc)
@@ -48,7 +49,11 @@ def detect(data: bytes, source: str) -> FeedFormat:
     if head.startswith(("cveid,", '"cveid",')):
         return FeedFormat.KEV
     try:
-        doc = load_yaml(body, source)
+        text = decode_utf8(data, source)
+    except InputError as exc:
+        raise UnknownFormat(source, exc.location, exc.reason) from None
+    try:
+        doc = load_yaml(text, source)
     except LimitExceeded:
         raise
     except InputError:

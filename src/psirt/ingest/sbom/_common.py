@@ -51,14 +51,18 @@ def check_size(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     SizeLimit(InputKind.SBOM, max_bytes).check(data, source)
 
 
+_EXPAT_PLACE = re.compile(r": line \d+, column \d+\Z")
+
+
 def load_xml(data: bytes, source: str) -> Element:
     """Parse XML through defusedxml (no entity expansion, no external resources)."""
     try:
         root: Element = _xml_fromstring(data)
     except ParseError as exc:
-        line, column = exc.position
+        line, column = exc.position  # expat counts columns from 0
+        reason = _EXPAT_PLACE.sub("", str(exc))
         raise InputError(
-            source, f"line {line}, column {column + 1}", f"invalid XML: {exc}"
+            source, f"line {line}, column {column + 1}", f"invalid XML: {reason}"
         ) from None
     except DefusedXmlException as exc:
         raise InputError(source, None, f"refused XML: {exc!r}") from None

@@ -15,6 +15,7 @@ from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
 from psirt.ingest.sbom import _spdx2
 from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
+from psirt.ingest.text import decode_utf8
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.TAG_VALUE
@@ -41,11 +42,7 @@ _DOCUMENT_FIELDS = {
 def parse(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSbom:
     check_size(data, source, max_bytes)
     with gc_paused():
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(source, f"byte {exc.start}", "not UTF-8 text") from None
-        doc = to_json_shape(text, source)
+        doc = to_json_shape(decode_utf8(data, source), source)
         return _spdx2.from_document(doc, source=source, serialization=SERIALIZATION)
 
 
