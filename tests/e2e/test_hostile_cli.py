@@ -212,3 +212,118 @@ def test_a_directory_where_a_file_is_expected_is_named_as_one(
     code, _, err = run(capsys, *[str(folder) if a == "DIR" else a for a in command])
     assert code == 2
     assert err == f"psirt: {folder}: is a directory, not a file\n"
+
+
+HOSTILE_NAMES = [
+    "[bold red]red[/]",
+    "[link=http://evil.example/]click[/link]",
+    "clear\x1b[2Jscreen",
+    "over\rwrite",
+    "nul\x00byte",
+    "rlo\u202eevil",
+    "csi\x9b31m",
+]
+SHOWN = [
+    "[bold red]red[/]",
+    "[link=http://evil.example/]click[/link]",
+    "clear\\x1b[2Jscreen",
+    "over\\x0dwrite",
+    "nul\\x00byte",
+    "rlo\\u202eevil",
+    "csi\\x9b31m",
+]
+
+
+def _no_control(text: str) -> None:
+    assert not any(c in text for c in ("\x1b", "\r", "\x00", "\u202e", "\x9b")), repr(text)
+
+
+def test_names_from_an_sbom_are_shown_literally_in_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    bom = tmp_path / "hostile.cdx.json"
+    bom.write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "components": [
+                    {"type": "library", "name": name, "version": "1", "purl": f"pkg:pypi/p{i}@1"}
+                    for i, name in enumerate(HOSTILE_NAMES)
+                ],
+            }
+        )
+    )
+    code, out, _ = run(capsys, "sbom", "quality", str(bom))
+    assert code == 0
+    _no_control(out)
+    for shown in SHOWN:
+        assert shown in out
+
+
+def test_scan_titles_and_tool_names_are_shown_literally(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    report = tmp_path / "r.sarif"
+    results = [
+        {
+            "ruleId": f"R{i}",
+            "level": "error",
+            "message": {"text": name},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"src/{name}.py"}}}],
+        }
+        for i, name in enumerate(HOSTILE_NAMES)
+    ]
+    rules = [
+        {"id": f"R{i}", "shortDescription": {"text": name}} for i, name in enumerate(HOSTILE_NAMES)
+    ]
+    report.write_text(
+        json.dumps(
+            {
+                "version": "2.1.0",
+                "runs": [
+                    {
+                        "tool": {
+                            "driver": {"name": "ruff \x1b]8;;http://evil\x1b\\", "rules": rules}
+                        },
+                        "results": results,
+                    }
+                ],
+            }
+        )
+    )
+    capsys.readouterr()
+    code, out, err = run(capsys, "scans", "import", str(report), "-p", "Pump", "-r", "1.0")
+    assert code == 0, err
+    _no_control(out)
+    assert "ruff \\x1b]8;;http://evil\\x1b\\" in out
+    code, out, _ = run(capsys, "scans", "findings", "-p", "Pump")
+    assert code == 0
+    _no_control(out)
+    for shown in SHOWN:
+        assert shown in out
+
+
+def test_feed_problems_on_stderr_show_control_characters_escaped(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    feed = tmp_path / "osv.json"
+    feed.write_text(
+        json.dumps(
+            [
+                {"id": "OSV-\x1b[2J-1", "modified": "2024-01-01T00:00:00Z", "affected": "x"},
+                {"id": "OSV-2", "modified": "2024-01-01T00:00:00Z"},
+            ]
+        )
+    )
+    capsys.readouterr()
+    code, out, err = run(capsys, "feed", "import", str(feed))
+    assert code == 0
+    _no_control(err + out)
+    assert f"skipped: {feed}: OSV-\\x1b[2J-1: [0].affected: expected an array" in err

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from psirt.cli.context import STATE
-from psirt.cli.output import OutputFormat, emit, emit_json, err
+from psirt.cli.output import OutputFormat, emit, emit_json, err, say
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
 from psirt.domain.scan import Severity
 from psirt.ingest import limits
@@ -240,7 +240,7 @@ def scans_import(
     else:
         if outcome.accepted_mismatch:
             err(f"recorded despite: {outcome.accepted_mismatch}")
-        typer.echo(
+        say(
             f"activity {outcome.activity_id} ({outcome.type}, {outcome.format}, "
             f"{outcome.tool or 'unknown tool'}): {outcome.results} results, {outcome.new} new, "
             f"{outcome.seen_again} seen again ({outcome.back} back), {outcome.gone} gone"
@@ -304,7 +304,7 @@ def scans_dispose(
             s, actor=STATE.actor, finding_id=finding_id, disposition=disposition
         )
     ref = f", reference {row.reference}" if row.reference else ""
-    typer.echo(f"finding {finding_id}: {row.kind} (disposition {row.id}{ref})")
+    say(f"finding {finding_id}: {row.kind} (disposition {row.id}{ref})")
 
 
 @scans_app.command("history")
@@ -392,7 +392,7 @@ def activities_record(
     if fmt is OutputFormat.JSON:
         emit_json({"activity": activity_id})
     else:
-        typer.echo(f"activity {activity_id} recorded ({type.value})")
+        say(f"activity {activity_id} recorded ({type.value})")
 
 
 @activities_app.command("due")
@@ -435,7 +435,7 @@ def plan_set(
         row = activities.set_plan(
             s, actor=STATE.actor, product=product, data=data, plan=plan, file_name=str(file)
         )
-    typer.echo(f"test plan {row.id} of {product}: {len(plan.requirements)} required activities")
+    say(f"test plan {row.id} of {product}: {len(plan.requirements)} required activities")
 
 
 @plan_app.command("show")
@@ -459,7 +459,7 @@ def plan_show(
         if fmt is OutputFormat.JSON:
             emit_json(None)
         else:
-            typer.echo(f"{product} has no test plan: psirt plan set --product {product} FILE.toml")
+            say(f"{product} has no test plan: psirt plan set --product {product} FILE.toml")
         return
     plan = found[0]
     rows = [
@@ -504,9 +504,9 @@ def surface_set(
             surface=surface,
             file_name=str(file),
         )
-    typer.echo(f"attack surface {row.id} of {product} {release} declared")
+    say(f"attack surface {row.id} of {product} {release} declared")
     if change:
-        typer.echo(f"attack surface {change}: a DAST and a penetration test are due")
+        say(f"attack surface {change}: a DAST and a penetration test are due")
 
 
 @surface_app.command("show")
@@ -617,9 +617,7 @@ def ci_check(
                 "without disposition",
             )
         else:
-            typer.echo(
-                f"passed: no {which} finding at or above {fail_on.value} without disposition"
-            )
+            say(f"passed: no {which} finding at or above {fail_on.value} without disposition")
     if not outcome.passed:
         raise typer.Exit(1)
 

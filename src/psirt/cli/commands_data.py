@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from psirt.cli.context import STATE
-from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar
+from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar, say
 from psirt.domain.sbom import ItemClass
 from psirt.ingest import limits
 from psirt.ingest.feeds.osv import FeedLimits
@@ -84,9 +84,9 @@ def sbom_import(
     for problem in result.problems:
         err(f"warning: {problem}")
     if result.unchanged:
-        typer.echo(f"{file}: already imported into {product} {release}; nothing changed")
+        say(f"{file}: already imported into {product} {release}; nothing changed")
     else:
-        typer.echo(
+        say(
             f"{file}: {parsed.format} {parsed.spec_version}, {result.components} components "
             f"imported into {product} {release}"
         )
@@ -130,7 +130,7 @@ def sbom_support(
             item_class=item_class,
             support_end=end,
         )
-    typer.echo(f"support recorded for {n} component(s) named {component!r}")
+    say(f"support recorded for {n} component(s) named {component!r}")
 
 
 def _read(file: Path) -> bytes:
@@ -187,7 +187,7 @@ def sbom_validate(
         )
     else:
         if not errors:
-            typer.echo(f"{file}: valid")
+            say(f"{file}: valid")
         for e in errors:
             err(f"{file}: {e.pointer_or_line}: {e.message}")
         for warning in warnings:
@@ -262,13 +262,13 @@ def sbom_quality(
         ],
         title=f"{label}: quality",
     )
-    typer.echo(
+    say(
         f"score {report.score:.1f}/100 (NTIA minimum elements {report.ntia_score:.1f}/100); "
         f"document author: {'yes' if report.author else 'missing'}, "
         f"timestamp: {'yes' if report.timestamp else 'missing'}"
     )
     for name, n in sorted(report.missing_by_field().items(), key=lambda kv: -kv[1]):
-        typer.echo(f"  missing {name}: {n}")
+        say(f"  missing {name}: {n}")
 
 
 @sbom_app.command("diff")
@@ -338,7 +338,7 @@ def sbom_diff(
         ],
         empty=f"no component changes ({d.unchanged} unchanged)",
     )
-    typer.echo(
+    say(
         f"{len(d.added)} added, {len(d.removed)} removed, {len(d.upgraded)} upgraded, "
         f"{len(d.downgraded)} downgraded, {len(d.changed)} changed, {d.unchanged} unchanged"
     )
@@ -391,15 +391,15 @@ def feed_import(
         err(f"skipped: {p}")
     if len(summary.problems) > 20:
         err(f"skipped: ... and {len(summary.problems) - 20} more (see --format json)")
-    typer.echo(
+    say(
         f"advisories: {summary.imported} imported, {summary.updated} updated, "
         f"{summary.unchanged} unchanged ({summary.withdrawn} withdrawn kept); "
         f"KEV entries: {summary.kev}; EPSS scores: {summary.epss}; skipped: {summary.skipped}"
     )
     for reason, n in summary.skipped_reasons().items():
-        typer.echo(f"  skipped {n}: {reason}")
+        say(f"  skipped {n}: {reason}")
     if outcome is not None:
-        typer.echo(outcome.describe())
+        say(outcome.describe())
 
 
 def register(app: typer.Typer) -> None:

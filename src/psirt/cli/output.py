@@ -2,12 +2,20 @@
 
 rich is imported only when a table or a progress bar is drawn: JSON output and pipes do
 without it (it is a good part of the start-up time of a short command).
+
+Names, titles and messages come from input files, and a file can hold anything. Text for the
+terminal is therefore never rich markup (``[bold red]x[/]`` or ``[link=...]`` is shown as
+written) and control characters cannot reach the terminal: :func:`printable` shows ANSI
+escapes, carriage returns, NUL, the other C0 and C1 controls and the bidirectional overrides
+escaped (``\x1b``, ``\u202e``); line breaks and tabs stay. Tables, :func:`err` and
+:func:`say` apply it; JSON output escapes control characters itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +23,19 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
+
+# C0 controls but tab and line feed, DEL, C1 controls, Unicode bidirectional controls
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character that could act on a terminal shown escaped."""
+    return _UNSAFE.sub(_escape, text)
 
 
 class OutputFormat(StrEnum):
@@ -46,12 +67,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_cell(v) for v in value)
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    return printable(str(value))
 
 
 def emit_table(
@@ -63,17 +84,23 @@ def emit_table(
 ) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     # In a pipe there is no terminal width to respect: keep rows whole for grep and less.
     console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 240)
     if not rows:
-        console.print(empty)
+        console.print(Text(printable(empty)))
         return
-    table = Table(title=title, show_lines=False, header_style="bold")
+    # Text values are shown as they are written: never read as rich markup
+    table = Table(
+        title=None if title is None else Text(printable(title)),
+        show_lines=False,
+        header_style="bold",
+    )
     for _key, header in columns:
-        table.add_column(header, overflow="fold")
+        table.add_column(Text(header), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+        table.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
     console.print(table)
 
 
@@ -93,7 +120,12 @@ def emit(
 
 
 def err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.write(printable(message.rstrip("\n")) + "\n")
+
+
+def say(message: str = "") -> None:
+    """One line on stdout, with control characters shown escaped (see :func:`printable`)."""
+    sys.stdout.write(printable(message) + "\n")
 
 
 @contextmanager
