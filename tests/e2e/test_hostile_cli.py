@@ -228,7 +228,7 @@ SHOWN = [
     "[link=http://evil.example/]click[/link]",
     "clear\\x1b[2Jscreen",
     "over\\x0dwrite",
-    "nul\\x00byte",
+    "nul\ufffdbyte",  # NUL characters are read as U+FFFD
     "rlo\\u202eevil",
     "csi\\x9b31m",
 ]

@@ -91,7 +91,7 @@ def sbom_import(
             f"imported into {product} {release}"
         )
         if result.findings_carried_over or result.findings_retracted:
-            typer.echo(
+            say(
                 f"findings of the replaced SBOM: {result.findings_carried_over} kept, "
                 f"{result.findings_retracted} retracted (component removed from the SBOM)"
             )

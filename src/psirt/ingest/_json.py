@@ -19,15 +19,18 @@ def load_json(data: bytes, source: str) -> Any:
     """Decode JSON; a syntax error names the line and column: ``f.json: line 3, column 12: ...``.
 
     A byte that is not UTF-8 is named by :mod:`psirt.ingest.text` (orjson reports it at the
-    start of the document)."""
+    start of the document); NUL characters (``\\u0000``) in strings are read as U+FFFD."""
     try:
-        return orjson.loads(strip_bom(data))
+        doc = orjson.loads(strip_bom(data))
     except orjson.JSONDecodeError as exc:
         if "UTF-8" in exc.msg:
             text.decode_utf8(data, source)  # raises, naming the first byte that is not UTF-8
         raise InputError(
             source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
         ) from None
+    if b"\\u0000" in data:  # only then can a decoded string hold a NUL character
+        text.replace_nul(doc)
+    return doc
 
 
 def type_name(value: object) -> str:

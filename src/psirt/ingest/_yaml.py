@@ -32,7 +32,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import BaseResolver
 
 from psirt.errors import InputError, LimitExceeded
-from psirt.ingest.text import decode_utf8
+from psirt.ingest.text import decode_utf8, replace_nul
 
 MAX_ALIAS_NODES: Final = 100_000
 MAX_DEPTH: Final = 100
@@ -95,7 +95,7 @@ def load_yaml(data: bytes | str, source: str, *, typed: bool) -> Any:
     check_yaml(text, source)
     loader = _SafeLoader if typed else _TextLoader
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - safe or string-only loaders
+        doc = yaml.load(text, Loader=loader)  # noqa: S506 - safe or string-only loaders
     except yaml.MarkedYAMLError as exc:
         raise InputError(source, _where(exc), f"not valid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
@@ -103,6 +103,9 @@ def load_yaml(data: bytes | str, source: str, *, typed: bool) -> Any:
     except (ValueError, OverflowError) as exc:
         # a scalar the safe loader cannot build: an impossible date, an integer too long
         raise InputError(source, None, f"not valid YAML: a value cannot be read: {exc}") from None
+    if "\\" in text:  # an escape in a double-quoted scalar may stand for a NUL character
+        replace_nul(doc)
+    return doc
 
 
 def check_yaml(text: str, source: str) -> None:

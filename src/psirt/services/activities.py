@@ -37,7 +37,8 @@ from psirt.domain.activity import (
 from psirt.domain.reference import ReferenceKind
 from psirt.errors import InputError, NotFound, UsageError
 from psirt.ingest import limits
-from psirt.ingest.text import decode_utf8
+from psirt.ingest._json import load_json
+from psirt.ingest.text import decode_utf8, replace_nul
 from psirt.services import references
 from psirt.services.catalog import get_product, get_release
 from psirt.store import audit
@@ -674,9 +675,11 @@ def _read_limited(path: Path) -> bytes:
 def _decode_toml(data: bytes, source: str) -> dict[str, Any]:
     text = decode_utf8(data, source)
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, None, f"not valid TOML: {exc}") from None
+    replace_nul(doc)
+    return doc
 
 
 def parse_plan(data: bytes, source: str) -> TestPlan:
@@ -685,18 +688,8 @@ def parse_plan(data: bytes, source: str) -> TestPlan:
 
 def parse_surface(data: bytes, source: str) -> AttackSurface:
     """An attack-surface declaration in JSON (``{`` first) or TOML."""
-    body = data.lstrip()
-    if body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:].lstrip()
-    if body.startswith(b"{"):
-        try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                source, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}"
-            ) from None
-    else:
-        doc = _decode_toml(body, source)
+    body = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    doc = load_json(data, source) if body.startswith(b"{") else _decode_toml(data, source)
     return AttackSurface.from_mapping(doc, source)
 
 

@@ -146,7 +146,7 @@ def _plain(value: Any, source: str, where: str) -> Any:
 
 def parse_record_document(data: bytes, *, source: str) -> dict[str, Any]:
     """A record file's top-level table: JSON when it starts with ``{``, TOML otherwise."""
-    text = decode_utf8(data, source)
+    text = decode_utf8(data, source, keep_nul=True)  # a record refuses NUL naming the field
     try:
         if text.lstrip().startswith("{") or source.lower().endswith(".json"):
             try:

@@ -37,7 +37,7 @@ def active_policy(path: str | Path | None = None) -> Policy:
     if not file.exists():
         raise InputError(chosen, None, "no such policy file")
     data = limits.read_file(file, limits.resolve(limits.InputKind.RECORD))
-    return load_policy(decode_utf8(data, chosen), source=chosen)
+    return load_policy(decode_utf8(data, chosen, keep_nul=True), source=chosen)
 
 
 def plain_document(policy: Policy) -> Any:
