@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -276,8 +277,9 @@ def read_zip(path: Path, size: FeedLimits | None = None) -> Iterator[FeedBatch]:
             try:
                 with archive.open(info) as handle:
                     data = handle.read(member_limit + 1)
-            # zipfile raises NotImplementedError for a compression method it cannot decode
-            except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+            # zipfile raises NotImplementedError for a compression method it cannot decode,
+            # zlib.error for a corrupt deflate stream, EOFError for one cut short
+            except (zipfile.BadZipFile, OSError, NotImplementedError, zlib.error, EOFError) as exc:
                 yield _problem_batch(member_source, f"cannot read archive member: {exc}")
                 continue
             if len(data) > member_limit:
@@ -299,6 +301,8 @@ def _checked_members(
     members: list[zipfile.ZipInfo] = []
     for info in infos:
         name = info.filename
+        if not name:
+            raise InputError(source, None, "archive member without a name")
         pure = PurePosixPath(name.replace("\\", "/"))
         if name.startswith(("/", "\\")) or ".." in pure.parts or _DRIVE.match(name):
             raise InputError(source, name, "unsafe member name in archive")

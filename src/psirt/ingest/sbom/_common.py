@@ -13,10 +13,6 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as _xml_fromstring
 
 from psirt.domain.sbom import Hash, ItemClass
 from psirt.errors import InputError
@@ -49,24 +45,6 @@ def gc_paused() -> Iterator[None]:
 
 def check_size(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     SizeLimit(InputKind.SBOM, max_bytes).check(data, source)
-
-
-_EXPAT_PLACE = re.compile(r": line \d+, column \d+\Z")
-
-
-def load_xml(data: bytes, source: str) -> Element:
-    """Parse XML through defusedxml (no entity expansion, no external resources)."""
-    try:
-        root: Element = _xml_fromstring(data)
-    except ParseError as exc:
-        line, column = exc.position  # expat counts columns from 0
-        reason = _EXPAT_PLACE.sub("", str(exc))
-        raise InputError(
-            source, f"line {line}, column {column + 1}", f"invalid XML: {reason}"
-        ) from None
-    except DefusedXmlException as exc:
-        raise InputError(source, None, f"refused XML: {exc!r}") from None
-    return root
 
 
 def require_object(value: Any, source: str, path: str) -> JsonObject:

@@ -22,13 +22,13 @@ from psirt.domain.sbom import (
     Serialization,
 )
 from psirt.errors import InputError
+from psirt.ingest._xml import load_xml
 from psirt.ingest.sbom._common import (
     DEFAULT_MAX_BYTES,
     check_size,
     cpe_problem,
     duplicate_refs,
     gc_paused,
-    load_xml,
     make_hash,
     parse_datetime,
     purl_problem,

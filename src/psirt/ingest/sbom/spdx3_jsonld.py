@@ -77,7 +77,8 @@ def _id(element: JsonObject) -> str:
 
 
 def spec_version_of(doc: JsonObject) -> str:
-    for element in doc.get("@graph") or ():
+    graph = doc.get("@graph")
+    for element in graph if isinstance(graph, list) else ():
         if isinstance(element, dict) and _type(element) == "CreationInfo":
             version = element.get("specVersion")
             if isinstance(version, str):

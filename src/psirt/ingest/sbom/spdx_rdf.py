@@ -16,8 +16,9 @@ from xml.etree.ElementTree import Element
 
 from psirt.domain.sbom import ParsedSbom, SbomFormat, Serialization
 from psirt.errors import InputError
+from psirt.ingest._xml import load_xml
 from psirt.ingest.sbom import _spdx2
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused, load_xml
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, gc_paused
 
 FORMAT = SbomFormat.SPDX
 SERIALIZATION = Serialization.RDF_XML

@@ -36,8 +36,10 @@ from psirt.domain.sbom import SbomFormat, Serialization
 from psirt.errors import InputError, PsirtError
 from psirt.ingest import _yaml
 from psirt.ingest._json import load_json
+from psirt.ingest._xml import load_xml
 from psirt.ingest.sbom import detect, parse_sbom
-from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size, load_xml
+from psirt.ingest.sbom._common import DEFAULT_MAX_BYTES, check_size
+from psirt.ingest.text import decode_utf8
 
 
 class ValidatorUnavailable(PsirtError):
@@ -162,16 +164,37 @@ def validate_cyclonedx_xml(data: bytes, *, source: str, spec_version: str) -> li
         ) from None
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.xml import XmlValidator
+    from lxml.etree import XMLSyntaxError
 
     load_xml(data, source)  # refuse entity tricks before lxml sees the document
     try:
         schema_version = SchemaVersion.from_version(spec_version)
     except ValueError:
         return [ValidationError("/bom", f"unsupported CycloneDX version {spec_version!r}")]
-    error = XmlValidator(schema_version).validate_str(data.decode("utf-8"))
+    try:
+        error = XmlValidator(schema_version).validate_str(_as_utf8_text(data))
+    except XMLSyntaxError as exc:  # lxml is stricter than expat on some declarations
+        return [ValidationError(f"line {exc.lineno}", f"not well-formed: {exc.msg}")]
     if error is None:
         return []
     return [ValidationError(_xml_location(error.data), str(error.data))]
+
+
+_DECLARED = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
+)
+
+
+def _as_utf8_text(data: bytes) -> str:
+    """The document as text declared UTF-8: cyclonedx-python-lib encodes the text it is given
+    as UTF-8 before lxml reads it, so a document in another declared encoding is decoded by it
+    first (expat has already read it, so the encoding is known)."""
+    m = _DECLARED.match(data)
+    encoding = m.group(1).decode("ascii") if m else "utf-8"
+    text = data.decode(encoding, "replace").removeprefix("\ufeff")
+    if m and encoding.lower().replace("_", "-") != "utf-8":
+        text = text.replace(encoding, "UTF-8", 1)  # the first occurrence: the declaration
+    return text
 
 
 def _xml_location(entry: Any) -> str:
@@ -204,7 +227,15 @@ def validate_spdx2(
         path = Path(tmp) / f"document{_SPDX_SUFFIX[serialization]}"
         path.write_bytes(data)
         try:
-            document = parse_file(str(path))
+            if serialization is Serialization.TAG_VALUE:
+                # spdx-tools' own entry point builds its ply parser with debug output, which
+                # writes parser.out into the installed package and leaves the file open
+                from spdx_tools.spdx.parser.tagvalue.parser import Parser
+
+                parser = Parser(debug=False, write_tables=False)  # type: ignore[no-untyped-call]
+                document = parser.parse(decode_utf8(data, source))  # type: ignore[no-untyped-call]
+            else:
+                document = parse_file(str(path))
         except SPDXParsingError as exc:
             messages: list[str] = list(getattr(exc, "messages", [str(exc)]))
             return [ValidationError("/", message) for message in messages]

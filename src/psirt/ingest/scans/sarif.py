@@ -59,6 +59,7 @@ from psirt.ingest.scans._doc import (
 _CWE_TAG = re.compile(r"(?:^|[/:\s])cwe[-_/:]?0*(\d+)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 _LEVELS = {"none", "note", "warning", "error"}
+_MAX_FINGERPRINT_DEPTH = 8
 
 
 def sniff(doc: Any) -> bool:
@@ -318,18 +319,20 @@ def _string_pairs(value: Any, source: str, path: str) -> tuple[tuple[str, str], 
     if value is None:
         return ()
     pairs: list[tuple[str, str]] = []
-
-    def walk(prefix: str, item: Any, where: str) -> None:
+    # (prefix, value, place, depth), walked without recursion: nesting is bounded
+    stack = [(key, item, f"{path}.{key}", 1) for key, item in obj(value, source, path).items()]
+    while stack:
+        prefix, item, where, depth = stack.pop()
         if isinstance(item, str | int | float) and not isinstance(item, bool):
             pairs.append((prefix, str(item)))
+        elif isinstance(item, dict) and depth < _MAX_FINGERPRINT_DEPTH:
+            stack.extend(
+                (f"{prefix}.{key}", sub, f"{where}.{key}", depth + 1) for key, sub in item.items()
+            )
         elif isinstance(item, dict):
-            for key, sub in item.items():
-                walk(f"{prefix}.{key}", sub, f"{where}.{key}")
+            raise InputError(source, where, f"nested deeper than {_MAX_FINGERPRINT_DEPTH} levels")
         else:
             raise InputError(source, where, f"expected a string, got {type_name(item)}")
-
-    for key, item in obj(value, source, path).items():
-        walk(key, item, f"{path}.{key}")
     return tuple(sorted(pairs))
 
 

@@ -31,6 +31,7 @@ from defusedxml import DefusedXmlException
 from psirt.domain.scan import ScanFinding, ScanFormat, ScanKind, ScanResult, WebLocation
 from psirt.errors import InputError
 from psirt.ingest._json import load_json, strip_bom
+from psirt.ingest._xml import check_depth
 from psirt.ingest.scans import fingerprint, severity
 from psirt.ingest.scans._doc import JsonObject, arr, obj, opt_arr, opt_int, opt_str
 
@@ -191,11 +192,14 @@ def parse_xml(data: bytes, *, source: str) -> ScanResult:
         root = SafeET.fromstring(strip_bom(data))
     except DefusedXmlException as exc:
         raise InputError(source, None, f"refused XML construct: {exc}") from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise InputError(source, "line 1", f"not well-formed XML: {exc}") from None
     except SafeET.ParseError as exc:
         line, column = exc.position
         raise InputError(
             source, f"line {line} column {column + 1}", "not well-formed XML"
         ) from None
+    check_depth(root, source)
     if root.tag != "OWASPZAPReport":
         raise InputError(source, root.tag, "not a ZAP XML report: root is not OWASPZAPReport")
     sites: list[tuple[str, list[ScanFinding]]] = []
