@@ -327,3 +327,22 @@ def test_feed_problems_on_stderr_show_control_characters_escaped(
     assert code == 0
     _no_control(err + out)
     assert f"skipped: {feed}: OSV-\\x1b[2J-1: [0].affected: expected an array" in err
+
+
+def test_supplier_advisory_size_limit(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import ASSETS
+
+    doc = ASSETS / "advisories" / "openvex-go-vex-v0.2.0.json"
+    capsys.readouterr()
+    monkeypatch.setenv("PSIRT_MAX_ADVISORY_MB", "0.0001")
+    code, _, err = run(capsys, "advisories", "import", str(doc))
+    assert code == 2
+    assert f"psirt: {doc}: the file is" in err
+    assert "more than the supplier advisory limit of 104 bytes; raise it with --max-mb or " in err
+    assert "PSIRT_MAX_ADVISORY_MB" in err
+    assert rows(db, "supplier_documents") == 0
+    code, _, err = run(capsys, "advisories", "import", str(doc), "--max-mb", "1")
+    assert code == 0, err
+    assert rows(db, "supplier_documents") == 1

@@ -84,6 +84,13 @@ def advisories_import(
     paths: list[Path] = typer.Argument(
         ..., help="CSAF 2.0, CycloneDX VEX or OpenVEX JSON files, or directories of them."
     ),
+    max_mb: float | None = typer.Option(
+        None,
+        "--max-mb",
+        min=0.001,
+        help="Size limit of a document in MB (default: $PSIRT_MAX_ADVISORY_MB or the built-in "
+        "limit).",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import supplier advisories and VEX documents as evidence (one transaction) and apply
@@ -97,9 +104,11 @@ def advisories_import(
     the import with the file and JSON path (exit 2); other failed tests are kept as problems.
     Files in a directory that are no supplier documents are skipped."""
     from psirt.cli.context import STATE
+    from psirt.ingest import limits
     from psirt.services import supplier_advisories as service
 
-    docs, skipped = service.read_paths(paths)
+    limit = limits.resolve(limits.InputKind.ADVISORY, max_mb, option="--max-mb")
+    docs, skipped = service.read_paths(paths, limit=limit)
     with STATE.store().unit_of_work() as s:
         outcomes = service.import_documents(s, docs, actor=STATE.actor)
     if fmt is OutputFormat.JSON:

@@ -18,6 +18,8 @@ archive-member    32 MB    ``PSIRT_MAX_ARCHIVE_MEMBER_MB``  one inflated member 
 archive           4096 MB  ``PSIRT_MAX_ARCHIVE_MB``         all members of a feed zip, inflated
 record            2 MB     ``PSIRT_MAX_RECORD_MB``          decision records, test plans, attack
                                                             surfaces, release reviews, policies
+advisory          64 MB    ``PSIRT_MAX_ADVISORY_MB``        a supplier advisory (CSAF, CycloneDX
+                                                            VEX, OpenVEX)
 ================  =======  ===============================  ===================================
 
 One MB is 1,048,576 bytes; fractions (``0.5``) are allowed. Parsers themselves read no
@@ -44,6 +46,7 @@ class InputKind(StrEnum):
     ARCHIVE_MEMBER = "archive-member"
     ARCHIVE = "archive"
     RECORD = "record"
+    ADVISORY = "advisory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ DEFAULTS: Final[dict[InputKind, _Default]] = {
     InputKind.ARCHIVE_MEMBER: _Default(32, "PSIRT_MAX_ARCHIVE_MEMBER_MB", "archive member"),
     InputKind.ARCHIVE: _Default(4096, "PSIRT_MAX_ARCHIVE_MB", "inflated archive"),
     InputKind.RECORD: _Default(2, "PSIRT_MAX_RECORD_MB", "record file"),
+    InputKind.ADVISORY: _Default(64, "PSIRT_MAX_ADVISORY_MB", "supplier advisory"),
 }
 
 

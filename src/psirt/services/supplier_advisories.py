@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from psirt.domain.csaf import SCHEMA_TEST
 from psirt.domain.vex import SupplierDocument, VexFormat, VexStatus, revision_key
 from psirt.errors import Conflict, InputError, NotFound, UnknownFormat, UsageError
+from psirt.ingest import limits
 from psirt.ingest._json import load_json
 from psirt.ingest.vex import PARSERS, detect_json
 from psirt.matching.supplier import ComponentFacts, ComponentIndex
@@ -49,7 +50,7 @@ from psirt.store.models_advisories import (
     SupplierStatementRow,
 )
 
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = limits.resolve_default(limits.InputKind.ADVISORY)
 # Failed mandatory tests after which a CSAF document's statements cannot be read reliably.
 REFUSING_TESTS = frozenset({SCHEMA_TEST, "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.1.5", "6.1.6"})
 
@@ -91,8 +92,7 @@ def _files(paths: Iterable[Path]) -> Iterable[tuple[Path, bool]]:
 def read_document(data: bytes, *, source: str) -> ReadDocument:
     """Detect, validate (CSAF) and parse one document; ``InputError`` naming the file and
     JSON path when it cannot be taken in."""
-    if len(data) > MAX_BYTES:
-        raise InputError(source, None, f"{len(data)} bytes; the limit is {MAX_BYTES}")
+    limits.SizeLimit(limits.InputKind.ADVISORY, MAX_BYTES).check(data, source)
     doc = load_json(data, source)
     fmt = detect_json(doc, source)
     problems: list[str] = []
@@ -111,15 +111,19 @@ def read_document(data: bytes, *, source: str) -> ReadDocument:
     return ReadDocument(source, data, document, tuple(problems) + document.problems)
 
 
-def read_paths(paths: Sequence[Path]) -> tuple[list[ReadDocument], list[Skipped]]:
+def read_paths(
+    paths: Sequence[Path], *, limit: limits.SizeLimit | None = None
+) -> tuple[list[ReadDocument], list[Skipped]]:
     """Read every named file and every ``*.json`` below named directories. A file found in a
     directory that is no supplier document is skipped with the reason; a named one, or a
     supplier document that cannot be read, is an ``InputError``."""
     docs: list[ReadDocument] = []
     skipped: list[Skipped] = []
+    limit = limit or limits.resolve(limits.InputKind.ADVISORY)
     for path, named in _files(paths):
+        data = limits.read_file(path, limit)
         try:
-            docs.append(read_document(path.read_bytes(), source=str(path)))
+            docs.append(read_document(data, source=str(path)))
         except UnknownFormat as exc:
             if named:
                 raise

@@ -21,6 +21,7 @@ from psirt.ingest.limits import MB, InputKind
         (InputKind.ARCHIVE_MEMBER, 32, "PSIRT_MAX_ARCHIVE_MEMBER_MB"),
         (InputKind.ARCHIVE, 4096, "PSIRT_MAX_ARCHIVE_MB"),
         (InputKind.RECORD, 2, "PSIRT_MAX_RECORD_MB"),
+        (InputKind.ADVISORY, 64, "PSIRT_MAX_ADVISORY_MB"),
     ],
 )
 def test_defaults_and_environment(
