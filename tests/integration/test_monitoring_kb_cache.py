@@ -117,3 +117,18 @@ def test_cached_and_uncached_reports_agree_on_real_data(
     with_advisories = main(["match", str(sbom), "--advisories", str(zipped), "--format", "json"])
     assert with_advisories == 1
     assert orjson.loads(capsys.readouterr().out) == cached
+
+
+def test_match_against_the_store_on_either_database(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """psirt match reads the knowledge base of the store (PostgreSQL included) and caches it
+    under the store's revision."""
+    monkeypatch.setenv("PSIRT_DATABASE_URL", db_url)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    record = _osv(tmp_path / "a.json", "GHSA-demo", "1.6", "2024-01-01T00:00:00Z")
+    assert main(["feed", "import", str(record), "--format", "json"]) == 0
+    sbom = _sbom(tmp_path / "sbom.json")
+    assert _ids(_match(capsys, sbom)) == [("pkg:pypi/demo-pkg@1.5", "CVE-2099-0001")]
+    assert kb_cache.cache_path(db_url).is_file()
+    assert _ids(_match(capsys, sbom)) == [("pkg:pypi/demo-pkg@1.5", "CVE-2099-0001")]

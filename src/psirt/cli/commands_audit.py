@@ -10,18 +10,17 @@ import typer
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit, emit_json, err, progress_bar, to_json
 from psirt.errors import InputError, UsageError
-from psirt.services import issues, policy_store
-from psirt.store import audit
+from psirt.services import audit_trail, policy_store
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 FORMAT = typer.Option(OutputFormat.TABLE, "--format", "-f", help="table or json")
 
 
-def _where(p: audit.VerifyProblem) -> str:
+def _where(p: audit_trail.VerifyProblem) -> str:
     return f"event {p.seq} ({p.object})" if p.seq is not None else p.object
 
 
-def _read_head(path: Path) -> audit.Head:
+def _read_head(path: Path) -> audit_trail.Head:
     """A head written by ``psirt audit head --out``."""
     if path.is_dir():
         raise InputError(str(path), None, "is a directory, not a head file")
@@ -37,7 +36,7 @@ def _read_head(path: Path) -> audit.Head:
     if not isinstance(digest, str) or len(digest) != 64:
         raise InputError(str(path), "hash", "expected the 64 hex digits of an event hash")
     at = data.get("at")
-    return audit.Head(seq, digest.lower(), at if isinstance(at, str) else "")
+    return audit_trail.Head(seq, digest.lower(), at if isinstance(at, str) else "")
 
 
 @audit_app.command("head")
@@ -49,8 +48,7 @@ def head(
     (in release-gate minutes, a ticket, a signed mail): `psirt audit verify --head FILE` later
     shows whether events were cut off the chain's end."""
     with STATE.store().reader() as s:
-        found = audit.head(s)
-        total = audit.event_count(s)
+        found, total = audit_trail.head(s)
     if found is None:
         raise UsageError("the audit trail is empty: there is no head to export")
     value = {**found.to_dict(), "events": total, "database": STATE.store().display_url}
@@ -78,7 +76,7 @@ def verify(
     naming the first broken event."""
     expected = _read_head(head_file) if head_file is not None else None
     with STATE.store().reader() as s:
-        total = audit.event_count(s)
+        total = audit_trail.event_count(s)
         with progress_bar("verifying audit chain", total) as advance:
             last = [0]
 
@@ -86,18 +84,9 @@ def verify(
                 advance(n - last[0])
                 last[0] = n
 
-            report = audit.verify(s, progress=tick, expected_head=expected)
-            # Decision records of security issues: each event rebuilds and matches the digest
-            # the audit chain recorded when it was appended.
-            event_problems = issues.verify_events(s, policy_store.active_policy())
-    if event_problems:
-        report = audit.VerifyReport(
-            report.events,
-            report.problems
-            + tuple(
-                audit.VerifyProblem(None, f"issue {p.issue_id}", p.reason) for p in event_problems
-            ),
-        )
+            report = audit_trail.verify(
+                s, policy=policy_store.active_policy(), progress=tick, expected_head=expected
+            )
     if fmt is OutputFormat.JSON:
         emit_json(
             {
@@ -127,18 +116,7 @@ def log(
 ) -> None:
     """Show the newest audit events."""
     with STATE.store().reader() as s:
-        rows = [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "object": f"{e.object_type} {e.object_id}",
-                "hash": e.hash,
-                "detail": e.detail,
-            }
-            for e in audit.newest(s, limit=limit, object_type=object_type)
-        ]
+        rows = audit_trail.newest(s, limit=limit, object_type=object_type)
     emit(
         fmt,
         rows,

@@ -16,9 +16,8 @@ from psirt.cli import (
 from psirt.cli.context import STATE
 from psirt.cli.output import OutputFormat, emit
 from psirt.publish.render import RenderFormat, render
-from psirt.services import activities, demo, policy_store, scan_imports
+from psirt.services import activities, audit_trail, demo, policy_store, scan_imports
 from psirt.services import procedure as proc
-from psirt.store import audit
 from psirt.store.db import Store, migrate
 
 
@@ -97,7 +96,7 @@ def demo_command() -> None:
     for path in _render_procedure(store, folder):
         typer.echo(f"  {path}")
     with store.reader() as s:
-        report = audit.verify(s)
+        report = audit_trail.verify(s, policy=policy_store.active_policy())
     typer.echo()
     typer.echo(
         f"audit trail: {report.events} events, "

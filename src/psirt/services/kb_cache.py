@@ -23,12 +23,12 @@ import gc
 import hashlib
 import marshal
 import os
-import sqlite3
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psirt.matching.knowledge import KnowledgeBase
+from psirt.store.kb_revision import session_revision, sqlite_file_revision
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -81,35 +81,19 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path)
 
 
-_REVISION_SQL = (
-    "SELECT (SELECT group_concat(version_num) FROM alembic_version),"
-    " (SELECT max(id) FROM feed_snapshots), (SELECT count(*) FROM advisories)"
-)
-
-
 def sqlite_revision(url: str) -> Revision | None:
     """The knowledge-base revision of a SQLite database, read without SQLAlchemy (None when
     the URL is not a SQLite file or the database cannot be read)."""
     path = _sqlite_file(url)
     if path is None or not path.is_file():
         return None
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            row = conn.execute(_REVISION_SQL).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    return (*row, _code_stamp())
+    row = sqlite_file_revision(path)
+    return None if row is None else (*row, _code_stamp())
 
 
 def revision(session: Session) -> Revision:
     """The knowledge-base revision as seen by ``session`` (any database)."""
-    from sqlalchemy import text
-
-    row = session.execute(text(_REVISION_SQL)).one()
-    return (*row, _code_stamp())
+    return (*session_revision(session), _code_stamp())
 
 
 def _header(url: str, rev: Revision) -> dict[str, Any]:

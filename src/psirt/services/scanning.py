@@ -16,13 +16,12 @@ time, so that re-matching every stored release stays one short transaction.
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import orjson
-from sqlalchemy import Connection, Row, Table, func, select, tuple_
+from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from psirt import __version__
@@ -30,12 +29,12 @@ from psirt.domain.activity import ActivityType
 from psirt.domain.advisory import Advisory
 from psirt.domain.codec import advisory_from_json
 from psirt.domain.sbom import Component
-from psirt.errors import UsageError
 from psirt.matching.knowledge import KnowledgeBase
 from psirt.services import activities
 from psirt.services.catalog import get_release
 from psirt.store import audit, seal
 from psirt.store import models as m
+from psirt.store.findings_sql import BulkFindings
 
 FIELDED = ("released", "fielded")
 CHUNK = 900  # bound parameters per IN list (SQLite's historical limit is 999)
@@ -94,9 +93,6 @@ COMPONENT_COLUMNS = (
     m.Component.match_name,
     m.Component.cpe_key,
 )
-# Core tables for executemany inserts (no ORM bookkeeping per row)
-FINDINGS = typing.cast(Table, m.Finding.__table__)
-EVENTS = typing.cast(Table, m.MonitoringEvent.__table__)
 ComponentRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
@@ -231,66 +227,19 @@ class _Found:
     severity: str | None
 
 
-class _Sql:
-    """Plain SQL run through the driver's ``executemany`` (SQLite and psycopg): no per-row
-    parameter processing; JSON columns are bound as text already encoded."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        dialect = conn.dialect
-        if dialect.paramstyle == "qmark":
-            self.p = "?"
-        elif dialect.paramstyle in ("format", "pyformat"):
-            self.p = "%s"
-        else:  # psirt ships the drivers for SQLite and PostgreSQL (psycopg) only
-            raise UsageError(
-                f"database driver {dialect.driver!r} is not supported: use SQLite or "
-                "PostgreSQL through psycopg (postgresql://...)"
-            )
-        # PostgreSQL types an untyped text parameter; JSON columns want it cast
-        self.j = f"CAST({self.p} AS JSON)" if dialect.name == "postgresql" else self.p
-        self.dialect = dialect
-
-    def time(self, value: dt.datetime) -> Any:
-        """``value`` as the driver must receive it for a UTCDateTime column."""
-        column_type = FINDINGS.c.last_seen.type
-        proc = column_type.dialect_impl(self.dialect).bind_processor(self.dialect)
-        return proc(value) if proc is not None else value
-
-    def marks(self, n: int) -> str:
-        return ", ".join([self.p] * n)
-
-    def many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        if rows:
-            self.conn.exec_driver_sql(sql, list(rows))
-
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Sequence[Any]:
-        return self.conn.exec_driver_sql(sql, params).all()
-
-
-_STORED_SQL = (
-    "SELECT id, component_id, advisory_id, CAST(aliases AS TEXT), CAST(related AS TEXT), "
-    "CAST(fixed_versions AS TEXT), severity, status FROM findings WHERE {col} IN ({marks})"
-)
-
-
 def _stored_findings(
-    sql: _Sql, comp_ids: Sequence[int], scope: frozenset[str] | None
+    sql: BulkFindings, comp_ids: Sequence[int], scope: frozenset[str] | None
 ) -> dict[int, list[_Stored]]:
     """Stored findings of ``comp_ids``, in id order per component; with ``scope``, only those
     of the alias groups in it (a finding's ``advisory_id`` is the primary id of its group)."""
     out: dict[int, list[_Stored]] = {}
-    keys: list[int] | list[str]
     wanted: set[int] | None
     if scope is None:
-        col, keys, wanted = "component_id", sorted(set(comp_ids)), None
+        found = sql.stored(column="component_id", keys=sorted(set(comp_ids)))
+        wanted = None
     else:
-        col, keys, wanted = "advisory_id", sorted(scope), set(comp_ids)
-    found: list[Any] = []
-    for start in range(0, len(keys), CHUNK):
-        chunk = tuple(keys[start : start + CHUNK])
-        found.extend(sql.rows(_STORED_SQL.format(col=col, marks=sql.marks(len(chunk))), chunk))
-    found.sort(key=lambda r: r[0])
+        found = sql.stored(column="advisory_id", keys=sorted(scope))
+        wanted = set(comp_ids)
     for fid, cid, adv, aliases, related, fixed, severity, status in found:
         if wanted is not None and cid not in wanted:
             continue
@@ -305,41 +254,6 @@ def _expire_findings(session: Session) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, m.Finding):
             session.expire(obj)
-
-
-_INSERT_FINDING = (
-    "INSERT INTO findings (release_id, component_id, advisory_id, aliases, related, "
-    "fixed_versions, severity, status, retracted_reason, first_seen, last_seen, snapshot_id, "
-    "issue_id) VALUES ({p}, {p}, {p}, {j}, {j}, {j}, {p}, 'active', NULL, {p}, {p}, {p}, NULL)"
-)
-_INSERT_EVENT = (
-    "INSERT INTO monitoring_events (kind, release_id, finding_id, advisory_id, at, detail, "
-    "delivered) VALUES ({p}, {p}, {p}, {p}, {p}, {j}, {p})"
-)
-_ACTIVATE = (
-    "UPDATE findings SET advisory_id = {p}, aliases = {j}, related = {j}, fixed_versions = {j}, "
-    "severity = {p}, status = 'active', retracted_reason = NULL, retracted_cause = NULL, "
-    "last_seen = {p} WHERE id = {p}"
-)
-_NEW_IDS = "SELECT id, component_id, advisory_id FROM findings WHERE id > {p}"
-_RETRACT = (
-    "UPDATE findings SET status = 'retracted', retracted_reason = {p}, retracted_cause = {p}, "
-    "last_seen = {p} WHERE id = {p}"
-)
-
-
-def _insert_findings(sql: _Sql, rows: list[tuple[Any, ...]]) -> list[int]:
-    """Insert ``rows`` (one executemany) and return their ids in the same order.
-
-    A row is (release_id, component_id, advisory_id, aliases, related, fixed_versions,
-    severity, first_seen, last_seen, snapshot_id) with JSON already encoded."""
-    before = sql.rows("SELECT COALESCE(MAX(id), 0) FROM findings")[0][0]
-    sql.many(_INSERT_FINDING.format(p=sql.p, j=sql.j), rows)
-    # Rows of other transactions may carry higher ids too: (component, advisory) is unique.
-    ids: dict[tuple[int, str], int] = {
-        (cid, adv): fid for fid, cid, adv in sql.rows(_NEW_IDS.format(p=sql.p), (before,))
-    }
-    return [ids[(r[1], r[2])] for r in rows]
 
 
 def _unique_components(
@@ -425,7 +339,7 @@ def reconcile(
         outcomes[r.release_id].components += 1
     session.flush()
     seal.begin_write(session)
-    sql = _Sql(session.connection())
+    sql = BulkFindings(session.connection())
     values, of_row = _unique_components(rows)
     by_purl, by_cpe = _found_by_value(kb, values)
     existing = _stored_findings(sql, [r.id for r in rows], scope)
@@ -518,10 +432,10 @@ def reconcile(
     # Unchanged findings are not written: that they still match is recorded by the scan's
     # sbom_scan activity (time, feed snapshot, counts).
     seal.before_change(session, "findings", [*activate, *(r[-1] for r in retract)])
-    sql.many(_ACTIVATE.format(p=sql.p, j=sql.j), list(activate.values()))
-    sql.many(_RETRACT.format(p=sql.p), retract)
+    sql.activate(list(activate.values()))
+    sql.retract(retract)
     if inserts:
-        new_ids = _insert_findings(sql, inserts)
+        new_ids = sql.insert_findings(inserts)
         events: list[tuple[Any, ...]] = []
         kev_of: dict[tuple[str, ...], bool] = {}
         detail_of: dict[tuple[int, bool], str] = {}
@@ -547,7 +461,7 @@ def reconcile(
                 )
             events.append(("release.newly_affected", ref.id, fid, values_[2], stamp, detail, False))
             outcomes[ref.id].events += 1
-        sql.many(_INSERT_EVENT.format(p=sql.p, j=sql.j), events)
+        sql.insert_events(events)
     if activate or retract:
         _expire_findings(session)
     return outcomes
