@@ -19,6 +19,16 @@ from importlib import resources
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from psirt.domain.publisher import (
+    ADVISORY_ID_FIELDS,
+    VEX_ID_FIELDS,
+    IdPattern,
+    Publisher,
+    PublisherCategory,
+    PublishingPolicy,
+    UnassessedStatus,
+    check_namespace,
+)
 from psirt.domain.records import IntakeSource, ReleaseVehicle, ReviewAspect, Role, canonical_json
 from psirt.domain.risk import Exploitability, HarmSeverity, RiskMatrix, UncontrolledRule
 from psirt.domain.scan import Severity
@@ -135,6 +145,7 @@ class Policy:
     people: Mapping[str, tuple[Role, ...]]
     release_gate: ReleaseGatePolicy
     procedure: ProcedureSettings
+    publishing: PublishingPolicy
     document: Mapping[str, Any]  # the merged TOML document
     digest: str  # sha256 of its canonical JSON
 
@@ -397,8 +408,51 @@ def _build(doc: dict[str, Any], source: str) -> Policy:
             overdue_activities=r.bool_("release_gate.overdue_activities"),
         ),
         procedure=procedure,
+        publishing=_publishing(r),
         document=MappingProxyType(doc),
         digest=hashlib.sha256(canonical_json(doc)).hexdigest(),
+    )
+
+
+def _publishing(r: _Reader) -> PublishingPolicy:
+    """The ``[publisher]`` and ``[publishing]`` tables."""
+
+    def text(path: str) -> str:
+        value = r.get(path)
+        if not isinstance(value, str):
+            raise InputError(r.source, path, "expected a string")
+        return value.strip()
+
+    namespace = text("publisher.namespace")
+    check_namespace(namespace, r.source, "publisher.namespace")
+    lang = text("publisher.lang")
+    if not lang:
+        raise InputError(r.source, "publisher.lang", "must not be empty")
+    url = text("publishing.advisory_url")
+    if url:
+        check_namespace(url.replace("{id}", "x"), r.source, "publishing.advisory_url")
+        if "{id}" not in url:
+            raise InputError(r.source, "publishing.advisory_url", "must contain {id}")
+    return PublishingPolicy(
+        publisher=Publisher(
+            name=text("publisher.name"),
+            namespace=namespace,
+            category=r.enum("publisher.category", PublisherCategory),
+            contact_details=text("publisher.contact_details"),
+            issuing_authority=text("publisher.issuing_authority"),
+            lang=lang,
+        ),
+        advisory_id=IdPattern.parse(
+            text("publishing.advisory_id"),
+            ADVISORY_ID_FIELDS,
+            source=r.source,
+            where="publishing.advisory_id",
+        ),
+        vex_id=IdPattern.parse(
+            text("publishing.vex_id"), VEX_ID_FIELDS, source=r.source, where="publishing.vex_id"
+        ),
+        advisory_url=url,
+        unassessed_findings=r.enum("publishing.unassessed_findings", UnassessedStatus),
     )
 
 

@@ -951,6 +951,8 @@ class ReleaseAdvisory(Record):
     # of the issue once this release is out (from the release matrix)
     sbom: SbomEvidence | None = added(None)
     vex_statuses: tuple[AffectedRelease, ...] = added(())
+    # where customers get the update (a URL, or instructions); the advisory's vendor fix
+    update_location: str = added("")
 
     def __post_init__(self) -> None:
         self._check_times()
