@@ -65,6 +65,20 @@ def _populate(store: Store) -> None:
             s, actor="dana", product=PM8, version="7.4.2", review=review, policy=load_policy()
         )
     _populate_supplier_advisories(store)
+    _populate_publications(store)
+
+
+def _populate_publications(store: Store) -> None:
+    """The draft advisory of the demo's issue and an OpenVEX of its release."""
+    from psirt.domain.publisher import Publisher
+    from psirt.services import publications
+
+    who = Publisher("Meridian Medical Systems PSIRT", "https://psirt.meridian-medical.example")
+    with store.unit_of_work() as s:
+        publications.publish_advisory(s, 1, status=publications.CsafStatus.DRAFT, actor="cora",
+                                      policy=load_policy(), publisher=who)  # fmt: skip
+        publications.publish_vex(s, PM8, "7.4.2", publications.VexFormat.OPENVEX, actor="cora",
+                                 policy=load_policy(), publisher=who)  # fmt: skip
 
 
 def _populate_supplier_advisories(store: Store) -> None:

@@ -401,7 +401,8 @@ def list_(
 @issue_app.command("show")
 def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputFormat = FORMAT) -> None:
     """The full record history (who, when, what, signatures, policy digest), the release matrix
-    (each release's status, resolution and gate) and the deadlines of one issue."""
+    (each release's status, resolution and gate), the deadlines and the published versions of
+    the issue's advisory (marking those an R10 names by its advisory_id) of one issue."""
     policy = policy_store.active_policy(policy_file)
     with STATE.store().reader() as s:
         detail = issues.show_issue(s, issue, policy)
@@ -484,6 +485,28 @@ def show(issue: int = ISSUE, policy_file: Path | None = POLICY, fmt: OutputForma
         title="deadlines",
         empty="no deadlines",
     )
+    if detail.publications:
+        emit_table(
+            [
+                {
+                    **p,
+                    "r10": "yes" if p["r10"] else "",
+                    "sha256": str(p["sha256"])[:12],
+                }
+                for p in detail.publications
+            ],
+            [
+                ("id", "#"),
+                ("document_id", "Advisory"),
+                ("version", "Version"),
+                ("status", "Status"),
+                ("r10", "R10 advisory_id"),
+                ("published_at", "Published (UTC)"),
+                ("published_by", "By"),
+                ("sha256", "sha256"),
+            ],
+            title="published advisory versions (psirt publish csaf)",
+        )
     if detail.findings:
         emit_table(
             findings.for_table(detail.findings),

@@ -88,6 +88,10 @@ COMMANDS: dict[str, CommandInfo] = {
     "evidence": CommandInfo(
         ("commands_evidence",), "Evidence for auditors: check a folder of QMS documents."
     ),
+    "publish": CommandInfo(
+        ("commands_publish",),
+        "Publish advisories and VEX documents from the records (CSAF 2.0, CycloneDX, OpenVEX).",
+    ),
 }
 # Every command module, in the order register_all() registers them.
 COMMAND_MODULES = tuple(dict.fromkeys(m for c in COMMANDS.values() for m in c.modules))

@@ -834,6 +834,9 @@ class IssueDetail:
     # with "in_release_matrix"
     findings: tuple[dict[str, Any], ...]
     policy_digest: str
+    # the published versions of the issue's advisory (psirt publish csaf), with "r10": whether
+    # an R10 record names the document's tracking id as its advisory_id
+    publications: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -843,6 +846,7 @@ class IssueDetail:
             "releases": [release_row(r) for r in self.releases],
             "deadlines": [{**dataclasses.asdict(d), "met": d.met} for d in self.deadlines],
             "findings": list(self.findings),
+            "publications": list(self.publications),
             "events": [e.to_dict() for e in self.events],
         }
 
@@ -952,6 +956,14 @@ def show_issue(
         {**f, "in_release_matrix": f"{f['product']}@{f['release']}" in matrix}
         for f in stored_findings(session, include_retracted=True, issue_id=row.id)
     )
+    from psirt.services.publications import list_publications
+
+    named = {r.advisory_id.strip() for r in issue.all(ReleaseAdvisory) if r.advisory_id.strip()}
+    published = tuple(
+        {**{k: v for k, v in p.as_dict().items() if k != "problems"},
+         "r10": p.document_id in named}
+        for p in list_publications(session, issue_id=row.id)
+    )  # fmt: skip
     return IssueDetail(
         summary=summary_of(session, issue_id, policy, at=when),
         events=issue.events,
@@ -960,6 +972,7 @@ def show_issue(
         deadlines=tuple(issue.deadlines(when)),
         findings=linked,
         policy_digest=policy.digest,
+        publications=published,
     )
 
 

@@ -312,6 +312,7 @@ class SealPart(Base):
 from psirt.store import models_activities as _activities  # noqa: E402,F401
 from psirt.store import models_advisories as _advisories  # noqa: E402,F401
 from psirt.store import models_procedure as _procedure  # noqa: E402,F401
+from psirt.store import models_publications as _publications  # noqa: E402,F401
 from psirt.store import models_release_gate as _release_gate  # noqa: E402,F401
 
 

@@ -93,6 +93,7 @@ SEALED: dict[str, str | None] = {
     "supplier_assessment_decisions": "release_id",
     "procedure_versions": None,
     "procedure_signatures": None,
+    "publications": None,
 }
 # Tables that are not evidence of their own: the chain itself and the seals' working copy.
 NOT_SEALED = frozenset({"audit_events", "audit_seal_tables", "audit_seal_parts"})

@@ -1,0 +1,253 @@
+"""psirt publish end to end: the advisory and the VEX of the gateway issue that is fixed in one
+release and mitigated by an environment-of-use update in another."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from psirt.publish.csaf_validate import validate_document
+from tests.conftest import ASSETS
+from tests.e2e.test_issues_cli import GATEWAY, GW, _as, _sign, db, ok, run
+from tests.integration.issue_store import urllib3_feed
+from tests.publish_checks import (
+    Statements,
+    cyclonedx_problems,
+    official_csaf_problems,
+    official_openvex_problems,
+    read_statements,
+)
+
+__all__ = ["db"]
+PUBLISHER = ASSETS / "publish" / "publisher.toml"
+
+
+def gateway_policy(tmp_path: Path) -> Path:
+    """The gateway team's policy with the publisher identity."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text((GATEWAY / "policy.toml").read_text() + "\n" + PUBLISHER.read_text())
+    return policy
+
+
+def walk_to_decision(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue of tests/e2e/test_issues_cli.py::test_fix_in_a_newer_release_and_environment_
+    update_for_the_fielded_one up to its decision: CVE-2023-43804 in the fielded gateway 3.1.0
+    (environment-of-use update) and 3.2.0 (a fix in 3.2.1)."""
+    monkeypatch.setenv("PSIRT_POLICY", str(gateway_policy(tmp_path)))
+    ok(capsys, "product", "add", GW, "--manufacturer", "Meridian Medical Systems")
+    for version in ("3.1.0", "3.2.0"):
+        ok(capsys, "release", "add", version, "--product", GW, "--status", "fielded")
+        ok(capsys, "sbom", "import", str(GATEWAY / f"gateway-{version}.cdx.json"), "--product",
+           GW, "--release", version)  # fmt: skip
+    ok(capsys, "feed", "import", str(urllib3_feed(tmp_path)))
+    ok(capsys, "scan", "--all")
+    found = json.loads(ok(capsys, "findings", "list", "-p", GW, "-f", "json"))
+    ids = sorted(f["id"] for f in found if f["advisory_id"] == "CVE-2023-43804")
+    _as(capsys, "pat.psirt", "issue", "new", "--from-finding", str(ids[0]),
+        "--from-finding", str(ids[1]))  # fmt: skip
+    _as(capsys, "pat.psirt", "issue", "triage", "1", "--applicable", "--rationale",
+        "the gateway's EHR client sets a Cookie header and follows redirects",
+        "--verifiability", "reproduced against a redirecting test server",
+        "--sign", "approved")  # fmt: skip
+    _sign(capsys, "sara-safety", "analyze", "analysis.toml")
+    _as(capsys, "sam@example.org", "issue", "analyze", "1", "--file",
+        str(GATEWAY / "analysis.toml"), "--sign", "approved")  # fmt: skip
+    for who in ("sam@example.org", "sara-safety"):
+        _sign(capsys, who, "decide", "decision.toml")
+    _as(capsys, "dan.design", "issue", "decide", "1", "--file",
+        str(GATEWAY / "decision.toml"), "--sign", "approved")  # fmt: skip
+
+
+def walk_to_closure(capsys: pytest.CaptureFixture[str]) -> None:
+    """... and on: 3.2.1 released and verified, 3.1.0's environment update reviewed and
+    notified, the issue CLOSED."""
+    for who in ("sara-safety", "sam@example.org", "rita.ra"):
+        _sign(capsys, who, "review-change", "change-review-fix.toml", "--meaning", "reviewed")
+    _as(capsys, "dan.design", "issue", "review-change", "1", "--file",
+        str(GATEWAY / "change-review-fix.toml"), "--sign", "reviewed")  # fmt: skip
+    ok(capsys, "release", "add", "3.2.1", "--product", GW, "--status", "released")
+    ok(capsys, "sbom", "import", str(GATEWAY / "gateway-3.2.1.cdx.json"), "--product", GW,
+       "--release", "3.2.1")  # fmt: skip
+    ok(capsys, "scan", "--product", GW, "--release", "3.2.1")
+    _sign(capsys, "quinn.qa@example.org", "verify", "verification.toml")
+    _as(capsys, "tess", "issue", "verify", "1", "--file", str(GATEWAY / "verification.toml"))
+    _as(capsys, "dan.design", "issue", "release", "1", "--file", str(GATEWAY / "release.toml"),
+        "--sign", "approved")  # fmt: skip
+    ok(capsys, "issue", "monitor", "1", "--method", "installed-base report of gateway versions",
+       "--result", "3.2.0 sites moved to 3.2.1")  # fmt: skip
+    for who in ("sara-safety", "sam@example.org", "rita.ra"):
+        _sign(capsys, who, "review-change", "change-review-environment.toml",
+              "--meaning", "reviewed")  # fmt: skip
+    _as(capsys, "dan.design", "issue", "review-change", "1", "--file",
+        str(GATEWAY / "change-review-environment.toml"), "--sign", "reviewed")  # fmt: skip
+    _as(capsys, "cora.comms", "issue", "attach", "1", "customer-notice", "--file",
+        str(GATEWAY / "customer-notice.toml"))  # fmt: skip
+    _sign(capsys, "quinn.qa@example.org", "close", "closure.toml")
+    _as(capsys, "pat.psirt", "issue", "close", "1", "--file", str(GATEWAY / "closure.toml"))
+
+
+def walk_gateway_issue(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walk_to_decision(capsys, tmp_path, monkeypatch)
+    walk_to_closure(capsys)
+
+
+def _names(doc: dict[str, Any]) -> dict[str, str]:
+    """product id -> full product name, from branches and relationships."""
+    out: dict[str, str] = {}
+
+    def walk(branches: list[dict[str, Any]]) -> None:
+        for b in branches:
+            if "product" in b:
+                out[b["product"]["product_id"]] = b["product"]["name"]
+            walk(b.get("branches", []))
+
+    tree = doc["product_tree"]
+    walk(tree.get("branches", []))
+    for r in tree.get("relationships", []):
+        out[r["full_product_name"]["product_id"]] = r["full_product_name"]["name"]
+    return out
+
+
+def _publish(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> dict[str, Any]:
+    ok(capsys, "publish", "csaf", "1", "--out", str(path), *args)
+    doc = json.loads(path.read_bytes())
+    assert validate_document(doc, source=str(path)).problems == ()
+    assert official_csaf_problems(doc) == []
+    return dict(doc)
+
+
+def test_advisory_of_a_fix_and_an_environment_update(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walk_to_decision(capsys, tmp_path, monkeypatch)
+    # at the decision: a draft, then the same content again (no new version), then final
+    draft = _publish(capsys, tmp_path / "draft.json")
+    assert (draft["document"]["tracking"]["version"], draft["document"]["tracking"]["status"]) \
+        == ("0.1.0", "draft")  # fmt: skip
+    code, out, err = run(capsys, "publish", "csaf", "1", "--out", str(tmp_path / "again.json"))
+    assert code == 0 and "unchanged since" in out and "no new version" in out
+    assert (tmp_path / "again.json").read_bytes() == (tmp_path / "draft.json").read_bytes()
+    first = _publish(capsys, tmp_path / "first.json", "--status", "final")
+    tracking = first["document"]["tracking"]
+    assert (tracking["version"], tracking["status"]) == ("1.0.0", "final")
+    assert [r["number"] for r in tracking["revision_history"]] == ["1.0.0"]  # drafts left out
+    (vuln,) = first["vulnerabilities"]
+    names = _names(first)
+    planned = {r["category"]: (sorted(names[p] for p in r["product_ids"]), r["details"])
+               for r in vuln["remediations"]}  # fmt: skip
+    assert planned["none_available"] == (
+        ["Clinical Data Gateway 3.2.0", "urllib3 2.0.4 in Clinical Data Gateway 3.2.0"],
+        "A software update that fixes the vulnerability is in preparation (3.2.0 -> 3.2.1); "
+        "it is planned for 2025-04-30.",
+    )
+
+    # the fix released and the issue closed: a major version (the product status changed)
+    walk_to_closure(capsys)
+    doc = _publish(capsys, tmp_path / "advisory.json", "--status", "final")
+    tracking = doc["document"]["tracking"]
+    assert tracking["version"] == "2.0.0"
+    assert [(r["number"], r["summary"]) for r in tracking["revision_history"]] == [
+        ("1.0.0", "Initial release."),
+        ("2.0.0", "Updated product status, remediations, products."),
+    ]
+    names = _names(doc)
+    (vuln,) = doc["vulnerabilities"]
+    assert vuln["cve"] == "CVE-2023-43804"
+    status = {group: sorted(names[p] for p in pids)
+              for group, pids in vuln["product_status"].items()}  # fmt: skip
+    fixed = ["Clinical Data Gateway 3.2.1", "urllib3 2.0.6 in Clinical Data Gateway 3.2.1"]
+    assert status == {
+        "first_fixed": fixed,
+        "fixed": fixed,
+        "known_affected": [
+            "Clinical Data Gateway 3.1.0",
+            "Clinical Data Gateway 3.2.0",
+            "urllib3 1.26.4 in Clinical Data Gateway 3.1.0",
+            "urllib3 2.0.4 in Clinical Data Gateway 3.2.0",
+        ],
+        "recommended": fixed,
+    }
+    remediations = {r["category"]: r for r in vuln["remediations"]}
+    assert set(remediations) == {"vendor_fix", "workaround"}
+    fix = remediations["vendor_fix"]
+    assert sorted(names[p] for p in fix["product_ids"]) == [
+        "Clinical Data Gateway 3.2.0", "urllib3 2.0.4 in Clinical Data Gateway 3.2.0"
+    ]  # fmt: skip
+    assert fix["details"] == (
+        "Update Clinical Data Gateway to version 3.2.1, released 2025-04-25. Verify the update: "
+        "sha256 of the signed installer published with the release notes. The update is "
+        "available from https://support.meridian-medical.example/gateway/3.2.1."
+    )
+    assert fix["url"] == "https://support.meridian-medical.example/gateway/3.2.1"
+    assert fix["date"] == "2025-04-25T12:00:00Z"
+    environment = remediations["workaround"]
+    assert sorted(names[p] for p in environment["product_ids"]) == [
+        "Clinical Data Gateway 3.1.0", "urllib3 1.26.4 in Clinical Data Gateway 3.1.0"
+    ]  # fmt: skip
+    assert environment["details"] == (
+        "Operate Clinical Data Gateway 3.1.0 in the updated intended environment of use "
+        "(Security guide SG-GW rev E): route outbound HTTP of the gateway through the site "
+        "proxy with cross-origin redirects blocked. Updated labelling: IFU 3.1 rev G, SG-GW "
+        "rev E."
+    )
+    assert vuln["scores"][0]["cvss_v3"]["vectorString"] == (
+        "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"
+    )
+    assert vuln["cwe"] == {
+        "id": "CWE-200", "name": "Exposure of Sensitive Information to an Unauthorized Actor"
+    }  # fmt: skip
+    publisher = doc["document"]["publisher"]
+    assert (publisher["name"], publisher["category"]) == ("Meridian Medical Systems PSIRT",
+                                                          "vendor")  # fmt: skip
+    assert doc["document"]["distribution"]["tlp"] == {"label": "AMBER"}  # targeted customers
+    assert doc["document"]["references"] == [{
+        "category": "self", "summary": "This advisory",
+        "url": f"https://psirt.meridian-medical.example/csaf/{tracking['id'].lower()}.json",
+    }]  # fmt: skip
+
+    shown = json.loads(ok(capsys, "issue", "show", "1", "-f", "json"))
+    assert [(p["version"], p["status"]) for p in shown["publications"]] == [
+        ("0.1.0", "draft"), ("1.0.0", "final"), ("2.0.0", "final")
+    ]  # fmt: skip
+    listed = json.loads(ok(capsys, "publish", "list", "--issue", "1", "-f", "json"))
+    assert [p["sha256"] for p in listed] == [p["sha256"] for p in shown["publications"]]
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "chain intact" in out
+
+
+def test_the_three_vex_documents_of_the_environment_update_release_agree(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walk_gateway_issue(capsys, tmp_path, monkeypatch)
+    read: dict[str, Statements] = {}
+    docs: dict[str, dict[str, Any]] = {}
+    for fmt in ("csaf", "cyclonedx", "openvex"):
+        out = tmp_path / f"vex-3.1.0.{fmt}.json"
+        ok(capsys, "publish", "vex", f"{GW}@3.1.0", "--format", fmt, "--out", str(out))
+        read[fmt] = read_statements(fmt, out.read_bytes())
+        docs[fmt] = json.loads(out.read_bytes())
+    assert read["csaf"] == read["cyclonedx"] == read["openvex"]
+    assert read["csaf"] == {
+        ("CVE-2023-43804", "pkg:pypi/urllib3@1.26.4"): ("affected", None, True),
+        ("CVE-2023-45803", "pkg:pypi/urllib3@1.26.4"): ("under_investigation", None, True),
+    }
+    (affected,) = [s for s in docs["openvex"]["statements"] if s["status"] == "affected"]
+    assert affected["action_statement"].startswith(
+        "Operate Clinical Data Gateway 3.1.0 in the updated intended environment of use "
+        "(Security guide SG-GW rev E): route outbound HTTP"
+    )
+    (cdx,) = [v for v in docs["cyclonedx"]["vulnerabilities"] if v["id"] == "CVE-2023-43804"]
+    assert cdx["analysis"]["state"] == "exploitable"
+    assert cdx["analysis"]["response"] == ["workaround_available"]
+    assert cdx["affects"] == [{"ref": "pkg:pypi/urllib3@1.26.4"}]
+    assert validate_document(docs["csaf"], source="vex").problems == ()
+    assert official_csaf_problems(docs["csaf"]) == []
+    assert cyclonedx_problems((tmp_path / "vex-3.1.0.cyclonedx.json").read_bytes()) == []
+    assert official_openvex_problems(docs["openvex"]) == []
