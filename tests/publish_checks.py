@@ -1,12 +1,17 @@
 """Checks of published documents shared by the publishing tests: the official schemas (from
-../shared/data and cyclonedx-python-lib) and the statements of a VEX document read back with
-psirt's own importers."""
+../shared/data and cyclonedx-python-lib), the BSI CSAF validator when it is installed, and the
+statements of a VEX document read back with psirt's own importers."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT7
@@ -15,7 +20,9 @@ from psirt.domain.publication import justification_of
 from psirt.domain.vex import VexFormat
 from psirt.ingest.sbom.validate import validate_cyclonedx_json
 from psirt.ingest.vex import PARSERS
-from tests.conftest import require_shared
+from tests.conftest import REPO, require_shared
+
+VALIDATOR_LIB = "node_modules/@secvisogram/csaf-validator-lib"
 
 
 def official_csaf_problems(doc: Any) -> list[str]:
@@ -48,6 +55,38 @@ def cyclonedx_problems(data: bytes) -> list[str]:
     """Errors against the CycloneDX 1.6 JSON schema cyclonedx-python-lib ships."""
     return [f"{e.pointer_or_line}: {e.message}"
             for e in validate_cyclonedx_json(data, source="vex", spec_version="1.6")]  # fmt: skip
+
+
+def validator_lib() -> Path | None:
+    """The installed BSI validator library: $PSIRT_CSAF_VALIDATOR_LIB, or
+    var/csaf-validator/node_modules/... in the checkout (``make csaf-validator``)."""
+    env = os.environ.get("PSIRT_CSAF_VALIDATOR_LIB")
+    path = Path(env) if env else REPO / "var" / "csaf-validator" / VALIDATOR_LIB
+    return path if (path / "validateStrict.js").is_file() else None
+
+
+def bsi_validate(*files: Path) -> list[dict[str, Any]]:
+    """Run the BSI CSAF validator (strict schema, mandatory, optional and informative tests) on
+    ``files``; skip the calling test with the reason when node or the library is missing."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the BSI CSAF validator cannot run")
+    lib = validator_lib()
+    if lib is None:
+        pytest.skip(
+            "the BSI CSAF validator library is not installed (make csaf-validator, or set "
+            "PSIRT_CSAF_VALIDATOR_LIB)"
+        )
+    script = REPO / "tests" / "tools" / "csaf_validator.mjs"
+    done = subprocess.run(  # noqa: S603 - node, our script, our files
+        [node, str(script), str(lib), *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
 Statements = dict[tuple[str, str], tuple[str, str | None, bool]]
