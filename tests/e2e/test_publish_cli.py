@@ -253,6 +253,23 @@ def test_the_three_vex_documents_of_the_environment_update_release_agree(
     assert cyclonedx_problems((tmp_path / "vex-3.1.0.cyclonedx.json").read_bytes()) == []
     assert official_openvex_problems(docs["openvex"]) == []
 
+    # the fix release: fixed through the issue (no finding of it there), and the other urllib3
+    # vulnerability, matched but not assessed
+    fixed: dict[str, Statements] = {}
+    for fmt in ("csaf", "cyclonedx", "openvex"):
+        out = tmp_path / f"vex-3.2.1.{fmt}.json"
+        ok(capsys, "publish", "vex", f"{GW}@3.2.1", "--format", fmt, "--out", str(out))
+        fixed[fmt] = read_statements(fmt, out.read_bytes())
+    assert (
+        fixed["csaf"]
+        == fixed["cyclonedx"]
+        == fixed["openvex"]
+        == {
+            ("CVE-2023-43804", "pkg:pypi/urllib3@2.0.6"): ("fixed", None, True),
+            ("CVE-2023-45803", "pkg:pypi/urllib3@2.0.6"): ("under_investigation", None, True),
+        }
+    )
+
 
 def test_the_bsi_validator_finds_no_error_in_the_csaf_documents(
     db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
