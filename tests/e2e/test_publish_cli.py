@@ -219,6 +219,43 @@ def test_advisory_of_a_fix_and_an_environment_update(
     ]  # fmt: skip
     listed = json.loads(ok(capsys, "publish", "list", "--issue", "1", "-f", "json"))
     assert [p["sha256"] for p in listed] == [p["sha256"] for p in shown["publications"]]
+
+    # the customer advisory says the same in plain words, in HTML and PDF
+    html_file = tmp_path / "advisory.html"
+    printed = ok(capsys, "publish", "advisory", "1", "--format", "html", "--out", str(html_file))
+    assert f"published {tracking['id']} version 2.0.0 (final)" in printed
+    html = html_file.read_text()
+    for text in (
+        "<h1>Security advisory: CVE-2023-43804 in urllib3 1.26.4</h1>",
+        "<td>Clinical Data Gateway</td><td>3.1.0</td><td>Affected</td><td>urllib3 1.26.4</td>",
+        "<td>3.2.1</td><td>Fixed (recommended version)</td><td>urllib3 2.0.6</td>",
+        "<li>Clinical Data Gateway 3.1.0: Workaround: Operate Clinical Data Gateway 3.1.0 in the "
+        "updated intended environment of use",
+        "<li>Clinical Data Gateway 3.2.0: Update: Update Clinical Data Gateway to version 3.2.1",
+        "<li>Clinical Data Gateway 3.2.1: no action needed; it has the fix and is the "
+        "recommended version.</li>",
+        "https://support.meridian-medical.example/gateway/3.2.1",
+        "Severity of the possible harm: minor.",
+        "Meridian Medical Systems PSIRT: psirt@meridian-medical.example, +1 555 0100",
+        f"CSAF 2.0 document {tracking['id']} version 2.0.0",
+    ):
+        assert text in html, text
+    pdf_file = tmp_path / "advisory.pdf"
+    ok(capsys, "publish", "advisory", "1", "--format", "pdf", "--out", str(pdf_file))
+    from pypdf import PdfReader
+
+    pdf_text = " ".join(" ".join((p.extract_text() or "").split())
+                        for p in PdfReader(pdf_file).pages)  # fmt: skip
+    for text in ("What is affected", "What to do now", "The fix and where to get it",
+                 "Update Clinical Data Gateway to version 3.2.1, released 2025-04-25",
+                 "route outbound HTTP of the gateway through the site proxy"):  # fmt: skip
+        assert text in pdf_text, text
+    again = tmp_path / "again.pdf"
+    code, out, _ = run(capsys, "publish", "advisory", "1", "--format", "pdf", "--out", str(again))
+    assert code == 0 and "no new version" in out
+    assert again.read_bytes() == pdf_file.read_bytes()
+    kinds = [p["kind"] for p in json.loads(ok(capsys, "publish", "list", "-f", "json"))]
+    assert kinds == ["csaf_advisory"] * 3 + ["advisory_html", "advisory_pdf"]
     code, out, _ = run(capsys, "audit", "verify")
     assert code == 0 and "chain intact" in out
 

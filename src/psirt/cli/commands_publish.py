@@ -1,8 +1,8 @@
-"""psirt publish csaf | vex | list | show
+"""psirt publish csaf | vex | advisory | list | show
 
 Documents written from psirt's own records (docs/publishing.md): the CSAF 2.0 security
-advisory of an issue, the VEX of a release (CSAF, CycloneDX, OpenVEX). Each published version
-is stored, versioned and sealed in the audit chain.
+advisory of an issue and its customer advisory (HTML, PDF), the VEX of a release (CSAF,
+CycloneDX, OpenVEX). Each published version is stored, versioned and sealed in the audit chain.
 """
 
 from __future__ import annotations
@@ -117,6 +117,22 @@ def vex(
         published = service.publish_vex(
             s, product, version, fmt, actor=STATE.actor, policy=policy, summary=summary
         )
+    _deliver(published, out)
+
+
+@publish_app.command("advisory")
+def advisory(
+    issue: int = typer.Argument(..., help="Issue number."),
+    fmt: service.AdvisoryFormat = typer.Option(..., "--format", "-f", help="html or pdf."),
+    out: Path | None = OUT,
+) -> None:
+    """The customer advisory of an issue in plain words, as HTML or PDF: what is affected, the
+    risk, what to do now, the fix and where to get it, the vulnerability, whom to contact.
+
+    Written from the newest published version of the issue's CSAF advisory (publish it first
+    with 'psirt publish csaf'), so the two say the same; stored like every publication."""
+    with STATE.store().unit_of_work() as s:
+        published = service.publish_customer_advisory(s, issue, fmt, actor=STATE.actor)
     _deliver(published, out)
 
 

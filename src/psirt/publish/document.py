@@ -106,7 +106,7 @@ class Document:
     status: str  # "Approved", "Issued, awaiting approval", "Draft: not issued" ...
     organisation: str
     properties: tuple[tuple[str, str], ...]  # title-page table: label, value
-    approvals: Table
+    approvals: Table | None  # None: the document has no approvals section
     history: Table
     sections: tuple[Section, ...]
     created: dt.datetime | None = None  # the PDF's creation date; None: none is written

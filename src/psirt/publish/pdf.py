@@ -295,8 +295,9 @@ def _title_page(document: d.Document, st: dict[str, ParagraphStyle]) -> list[Flo
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))  # fmt: skip
     out += [props, Spacer(1, 10)]
-    out.append(Paragraph("Approvals", st["h1"]))
-    out += _table(document.approvals, st)
+    if document.approvals is not None:
+        out.append(Paragraph("Approvals", st["h1"]))
+        out += _table(document.approvals, st)
     out.append(Paragraph("Revision history", st["h1"]))
     out += _table(document.history, st)
     return out

@@ -85,6 +85,13 @@ class PublicationKind(StrEnum):
     CSAF_VEX = "csaf_vex"
     CYCLONEDX_VEX = "cyclonedx_vex"
     OPENVEX = "openvex"
+    ADVISORY_HTML = "advisory_html"  # the customer advisory of a CSAF advisory version
+    ADVISORY_PDF = "advisory_pdf"
+
+
+class AdvisoryFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
 
 
 class VexFormat(StrEnum):
@@ -947,6 +954,55 @@ def publish_vex(
                   status=None, content=content, fingerprint=fingerprint, summary=text,
                   validation=validation, actor=actor, at=when,
                   release_id=release.id)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- customer advisory
+
+
+def publish_customer_advisory(
+    session: Session,
+    issue_id: int,
+    fmt: AdvisoryFormat,
+    *,
+    actor: str,
+    at: dt.datetime | None = None,
+) -> Published:
+    """The customer advisory (HTML or PDF) of the newest published version of an issue's CSAF
+    advisory, in plain words; stored like every publication (the same CSAF version gives the
+    same bytes, and no new version)."""
+    from psirt.publish.customer_advisory import customer_advisory
+    from psirt.publish.render import RenderFormat, render
+
+    when = _now(at)
+    row = issues.get_row(session, issue_id, lock=True)
+    source = session.scalar(
+        select(PublicationRow)
+        .where(
+            PublicationRow.issue_id == row.id,
+            PublicationRow.kind == PublicationKind.CSAF_ADVISORY.value,
+        )
+        .order_by(PublicationRow.id.desc())
+        .limit(1)
+    )
+    if source is None:
+        raise UsageError(
+            f"issue {issue_id} has no published CSAF advisory yet: publish it first "
+            f"('psirt publish csaf {issue_id}'); the customer advisory says what it says"
+        )
+    csaf = json.loads(source.content)
+    content = render(customer_advisory(csaf), RenderFormat(fmt.value))
+    kind = PublicationKind.ADVISORY_HTML if fmt is AdvisoryFormat.HTML else (
+        PublicationKind.ADVISORY_PDF)  # fmt: skip
+    rows = _history(session, kind, source.document_id)
+    fingerprint = hashlib.sha256(content).hexdigest()
+    if rows and rows[-1].content_digest == fingerprint:
+        return _published(session, rows[-1], unchanged=True)
+    summary = f"The customer advisory of CSAF version {source.version} (publication {source.id})."
+    validation = {"source": source.id, "source_sha256": source.sha256, "problems": []}
+    return _store(session, kind=kind, document_id=source.document_id, seq=len(rows) + 1,
+                  version=source.version, status=source.status, content=content,
+                  fingerprint=fingerprint, summary=summary, validation=validation, actor=actor,
+                  at=when, issue_id=row.id)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- reading
