@@ -332,3 +332,44 @@ def test_the_bsi_validator_finds_no_error_in_the_csaf_documents(
     # what the optional tests still say: the URLs of the example namespace do not resolve
     # offline (6.3.6, 6.3.7 are informative), and no optional test warns
     assert [w for r in results for w in r["warnings"]] == []
+
+
+def test_the_demo_publishes_the_advisory_and_the_vex_beside_its_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from psirt.cli.main import main
+
+    monkeypatch.setenv("PSIRT_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.delenv("PSIRT_POLICY", raising=False)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "published"
+    assert f"written to {folder}; stored versions: psirt publish list" in out
+    files = sorted(p.name for p in folder.iterdir())
+    stem = files[0].rsplit(".", 1)[0]  # the advisory's CSAF file name
+    vex = "vex-patient-monitor-pm-8-7.4.2"
+    assert files == [f"{stem}.html", f"{stem}.json", f"{stem}.pdf", f"{vex}.cdx.json",
+                     f"{vex}.csaf.json", f"{vex}.openvex.json"]  # fmt: skip
+    assert stem.startswith("psirt-") and stem.endswith("-0001")
+    (advisory,) = [f for f in files if f.endswith(".json") and not f.startswith("vex-")]
+    doc = json.loads((folder / advisory).read_bytes())
+    assert (doc["document"]["tracking"]["status"], doc["document"]["publisher"]["name"]) == (
+        "interim", "Meridian Medical Systems PSIRT"
+    )  # fmt: skip
+    assert doc["vulnerabilities"][0]["cve"] == "CVE-2023-4863"
+    assert validate_document(doc, source=advisory).problems == ()
+    read = {
+        fmt: read_statements(fmt, (folder / f"vex-patient-monitor-pm-8-7.4.2.{suffix}")
+                             .read_bytes())
+        for fmt, suffix in (("csaf", "csaf.json"), ("cyclonedx", "cdx.json"),
+                            ("openvex", "openvex.json"))
+    }  # fmt: skip
+    assert read["csaf"] == read["cyclonedx"] == read["openvex"]
+    libwebp = read["openvex"][
+        ("CVE-2023-4863", "cpe:2.3:a:webmproject:libwebp:1.3.1:*:*:*:*:*:*:*")
+    ]  # fmt: skip
+    assert libwebp == ("affected", None, True)
+    # a second run publishes nothing new
+    assert main(["demo"]) == 0
+    again = capsys.readouterr().out
+    assert again.count(", unchanged)") == 6 and ", published)" not in again

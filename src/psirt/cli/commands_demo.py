@@ -91,10 +91,18 @@ def demo_command() -> None:
         pass  # the chair signed the minutes, the approvers have not yet: that is the point
     typer.echo()
     typer.secho("Security Issue Resolution Procedure (written from the policy)", bold=True)
-    folder = _procedure_folder(store.engine.url.database if store.engine.url.drivername
-                               .startswith("sqlite") else None)  # fmt: skip
+    sqlite_file = store.engine.url.database if store.engine.url.drivername.startswith(
+        "sqlite") else None  # fmt: skip
+    folder = _demo_folder(sqlite_file, "procedure")
     for path in _render_procedure(store, folder):
         typer.echo(f"  {path}")
+    typer.echo()
+    typer.secho(
+        f"Published from the records: the advisory of issue {outcome.issue_id} and the VEX of "
+        "Patient Monitor PM-8 7.4.2",
+        bold=True,
+    )
+    _publish(store, _demo_folder(sqlite_file, "published"))
     with store.reader() as s:
         report = audit_trail.verify(s, policy=policy_store.active_policy())
     typer.echo()
@@ -113,6 +121,7 @@ def demo_command() -> None:
         "psirt -u quinn.qa release sign 7.5.0 -p 'Patient Monitor PM-8' --as-role qa_approver",
         "psirt release gate 3.2.0 -p 'Clinical Data Gateway'  # blocked by due tests",
         "psirt procedure list                   # versions of the procedure and their approval",
+        "psirt publish list                     # the advisory and VEX versions published",
         "psirt evidence check DIR               # a folder of QMS documents against clause 9.5",
         "psirt events list                      # releases newly affected, KEV listings",
         "psirt match SBOM --format json         # stateless matching of any SBOM",
@@ -161,11 +170,40 @@ def _ci_summary(ci: scan_imports.GateOutcome) -> None:
     )
 
 
-def _procedure_folder(sqlite_file: str | None) -> Path:
-    """Beside the demo's SQLite database (var/demo/... under make demo), else ./procedure."""
+def _demo_folder(sqlite_file: str | None, name: str) -> Path:
+    """``name`` beside the demo's SQLite database (var/demo/... under make demo), else
+    ./``name``."""
     if sqlite_file and sqlite_file != ":memory:":
-        return Path(sqlite_file).resolve().parent / "procedure"
-    return Path("procedure").resolve()
+        return Path(sqlite_file).resolve().parent / name
+    return Path(name).resolve()
+
+
+_SUFFIX = {
+    "csaf_advisory": "json",
+    "advisory_html": "html",
+    "advisory_pdf": "pdf",
+    "csaf_vex": "csaf.json",
+    "cyclonedx_vex": "cdx.json",
+    "openvex": "openvex.json",
+}
+
+
+def _publish(store: Store, folder: Path) -> None:
+    """Publish the walked issue's advisory and its release's VEX; write them to ``folder``."""
+    from psirt.domain.publisher import csaf_file_stem, slug
+    from psirt.services.issues import DEMO_PRODUCT, DEMO_RELEASE
+
+    with store.unit_of_work() as s:
+        published = demo.publish_walkthrough(s, actor=STATE.actor)
+    folder.mkdir(parents=True, exist_ok=True)
+    vex = f"vex-{slug(DEMO_PRODUCT)}-{slug(DEMO_RELEASE)}"
+    for p in published:
+        stem = vex if p.release is not None else csaf_file_stem(p.document_id)
+        path = folder / f"{stem}.{_SUFFIX[p.kind]}"
+        path.write_bytes(p.content)
+        state = "unchanged" if p.unchanged else "published"
+        typer.echo(f"  {path}  ({p.kind} {p.document_id} version {p.version}, {state})")
+    typer.echo(f"written to {folder}; stored versions: psirt publish list")
 
 
 def _render_procedure(store: Store, folder: Path) -> list[Path]:

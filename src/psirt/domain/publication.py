@@ -235,7 +235,7 @@ def _provenance(
         return f"{word}; fixed by a later release (R10)"
     if r5 is None:
         return f"{word} (release matrix); no resolution decided yet"
-    return f"{word}; resolved by {_APPROACH_WORDS[r5.approach]} (R5)"
+    return f"{word}; resolution decided: {_APPROACH_WORDS[r5.approach]} (R5)"
 
 
 _FIX = frozenset({ResolutionApproach.FIX, ResolutionApproach.INTERIM_ENVIRONMENT_THEN_FIX})

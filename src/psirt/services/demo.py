@@ -3,8 +3,9 @@
 Besides the SBOMs and feeds: the gateway's test plan, attack surfaces, a SAST and a DAST run of
 3.1.0 with a reviewed finding, and a CI check of a 3.2.0 build with the same code (its findings
 are seen again, still open, and fail the check); the patient monitor's libwebp issue walked to
-REMEDIATION; and the R13a minutes of the patient monitor's 7.5.0, signed by the chair, that
-cover 7.4.2 (registered as fielded without a release-gate review).
+REMEDIATION (``publish_walkthrough`` publishes its advisory and its release's VEX); and the R13a
+minutes of the patient monitor's 7.5.0, signed by the chair, that cover 7.4.2 (registered as
+fielded without a release-gate review).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from psirt.demo import FEEDS, MANUFACTURER, PORTFOLIO, data_dir
 from psirt.domain.activity import ActivityType, Disposition, DispositionKind
+from psirt.domain.publisher import Publisher
 from psirt.domain.records import Role, SignatureMeaning
 from psirt.domain.scan import Severity
 from psirt.ingest.sbom import read_sbom_file
@@ -28,6 +30,7 @@ from psirt.services import (
     monitoring,
     policy_store,
     procedure,
+    publications,
     release_gate,
     sboms,
     scan_imports,
@@ -37,6 +40,13 @@ from psirt.store import models as m
 from psirt.store.models_activities import Activity, ScanIdentity
 
 GATEWAY = "Clinical Data Gateway"
+# Who publishes the demo's advisory and VEX when the active policy names no publisher (a
+# documentation domain: the demo's manufacturer is invented).
+DEMO_PUBLISHER = Publisher(
+    name="Meridian Medical Systems PSIRT",
+    namespace="https://psirt.meridian-medical.example",
+    contact_details="psirt@meridian-medical.example",
+)
 # Who approves the demo's Security Issue Resolution Procedure (the default policy asks for a QA
 # approver and management, neither of them the issuer).
 PROCEDURE_APPROVERS = (
@@ -143,6 +153,31 @@ def _procedure(session: Session, *, actor: str) -> int:
                 signer = issues.Signer(who, role, SignatureMeaning.APPROVED)
                 procedure.sign(session, signer=signer, policy=policy)
     return outcome.version.version
+
+
+def publish_walkthrough(session: Session, *, actor: str) -> list[publications.Published]:
+    """The walked issue's CSAF advisory (interim: its fix is still in preparation) and its
+    customer advisory (HTML, PDF), and the VEX of its release in the three formats, published
+    as the active policy's publisher or, when it names none, :data:`DEMO_PUBLISHER`. Publishing
+    them again changes nothing."""
+    policy = policy_store.active_policy()
+    who = policy.publishing.publisher
+    publisher = who if who.complete else DEMO_PUBLISHER
+    issue_id = issues.demo_walkthrough(session, actor=actor).issue_id
+    out = [
+        publications.publish_advisory(session, issue_id, status=publications.CsafStatus.INTERIM,
+                                      actor=actor, policy=policy, publisher=publisher)
+    ]  # fmt: skip
+    out += [
+        publications.publish_customer_advisory(session, issue_id, fmt, actor=actor)
+        for fmt in publications.AdvisoryFormat
+    ]
+    out += [
+        publications.publish_vex(session, issues.DEMO_PRODUCT, issues.DEMO_RELEASE, fmt,
+                                 actor=actor, policy=policy, publisher=publisher)
+        for fmt in publications.VexFormat
+    ]  # fmt: skip
+    return out
 
 
 def _proactive_testing(
