@@ -373,3 +373,52 @@ def test_the_demo_publishes_the_advisory_and_the_vex_beside_its_database(
     assert main(["demo"]) == 0
     again = capsys.readouterr().out
     assert again.count(", unchanged)") == 6 and ", published)" not in again
+
+
+def test_publishing_mistakes_exit_2_naming_what_is_wrong(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e.test_issues_cli import FILES
+
+    # an issue closed not affected: its advisory says so (no publisher yet: refused)
+    ok(capsys, "issue", "new", "--title", "Jinja2 xmlattr (CVE-2024-22195)", "--source",
+       "widespread_vuln_feed", "--learned-at", "2025-03-03T09:00:00+00:00", "--channel",
+       "OSV PyPI feed", "--summary", "xmlattr filter accepts keys with spaces", "--vuln",
+       "GHSA-h5c8-rqwp-cp95", "--vuln", "CVE-2024-22195", "--affected",
+       "dose-calc-web@3.4.0")  # fmt: skip
+    code, _, err = run(capsys, "publish", "csaf", "1")
+    assert code == 2 and "set the publisher's name and namespace in the policy's [publisher]" in err
+    monkeypatch.setenv("PSIRT_POLICY", str(PUBLISHER))
+    ok(capsys, "issue", "triage", "1", "--not-applicable", "--rationale",
+       "xmlattr never used; templates are not user supplied", "--verifiability",
+       "call-graph review", "--sign", "approved", "--as-role", "psirt_lead")  # fmt: skip
+    na = str(FILES / "jinja2" / "not-affected.json")
+    ok(capsys, "--user", "quinn", "issue", "sign", "1", "close-not-affected", "--file", na,
+       "--as-role", "qa_approver")  # fmt: skip
+    ok(capsys, "--user", "sam", "issue", "close-not-affected", "1", "--file", na)
+    code, _, err = run(capsys, "publish", "csaf", "1", "--status", "final")
+    assert code == 2 and err.strip() == (
+        "psirt: issue 1's advisory cannot be published as final: no disclosure decision is "
+        "recorded (R4) (a draft can be)"
+    )
+    code, _, err = run(capsys, "publish", "advisory", "1", "--format", "html")
+    assert code == 2 and "issue 1 has no published CSAF advisory yet" in err
+    doc = _publish(capsys, tmp_path / "na.json")
+    (vuln,) = doc["vulnerabilities"]
+    assert vuln["product_status"] == {"known_not_affected": ["dose-calc-web-3.4.0"]}
+    assert vuln["flags"] == [{"label": "vulnerable_code_not_in_execute_path",
+                              "product_ids": ["dose-calc-web-3.4.0"]}]  # fmt: skip
+    assert "remediations" not in vuln and "scores" not in vuln
+
+    for args, message in (
+        (("publish", "vex", "dose-calc-web-3.4.0", "--format", "openvex"),
+         "name the release as PRODUCT@RELEASE, not 'dose-calc-web-3.4.0'"),
+        (("publish", "vex", "dose-calc-web@3.4.0", "--format", "openvex"),
+         "product 'dose-calc-web' does not exist"),
+        (("publish", "csaf", "7"), "issue 7 does not exist"),
+        (("publish", "advisory", "7", "--format", "pdf"), "issue 7 does not exist"),
+        (("publish", "show", "99"), "publication 99 does not exist"),
+        (("publish", "csaf", "1", "--status", "published"), "'published' is not one of"),
+    ):  # fmt: skip
+        code, _, err = run(capsys, *args)
+        assert code == 2 and message in err and "Traceback" not in err, (args, err)
