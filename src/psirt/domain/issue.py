@@ -163,6 +163,18 @@ _ATTACHABLE: dict[type[Record], frozenset[State]] = {
             S.OPEN_ACCEPTED,
         }
     ),  # fmt: skip
+    # A revised disclosure decision (after an embargo, or a change of audience): the newest
+    # R4 is the one in force.
+    DisclosureDecision: frozenset(
+        {
+            S.DECISION,
+            S.REMEDIATION,
+            S.VERIFICATION,
+            S.RELEASED,
+            S.POST_FIX_MONITORING,
+            S.OPEN_ACCEPTED,
+        }
+    ),  # fmt: skip
 }
 # States where a risk acceptance for some releases is recorded without a state change (the
 # issue is on another path for the other releases, or the acceptance is renewed).
@@ -743,6 +755,11 @@ class SecurityIssue:
         elif isinstance(record, ChangeImpactReview):
             gate.text(record.change_request_id, "R6_change_impact.change_request_id")
             self._known_releases(gate, record.releases, "R6_change_impact.releases")
+        elif isinstance(record, DisclosureDecision):
+            self._disclosure_gate(gate, record)
+            gate.approvals(
+                ApprovalKind.DECISION, record, signatures, author=actor, label="R4_disclosure"
+            )
         gate.check()
         return self._append(
             Action.ATTACH,
@@ -1036,18 +1053,7 @@ class SecurityIssue:
         status = self.risk_status
         uncontrolled = status is RiskControlStatus.UNCONTROLLED
         # R4
-        gate.text(disclosure.rationale, "R4_disclosure.rationale")
-        if disclosure.decision is DisclosureKind.DEFER_UNDER_EMBARGO:
-            gate.need(disclosure.embargo_end is not None, "R4_disclosure.embargo_end")
-        if uncontrolled:
-            gate.need(
-                disclosure.decision is not DisclosureKind.NO_DISCLOSURE,
-                "R4_disclosure.decision (no_disclosure needs controlled risk)",
-            )
-            if self.policy.uncontrolled_requires_customer_audience:
-                gate.need(Audience.USERS in disclosure.audiences, "R4_disclosure.audiences users")
-        elif disclosure.decision is DisclosureKind.NO_DISCLOSURE:
-            gate.need(status is RiskControlStatus.CONTROLLED, "R3_analysis.risk_control_status")
+        self._disclosure_gate(gate, disclosure)
         # R5, one per group of releases
         gate.need(resolutions, "R5_resolution")
         labels = (
@@ -1553,6 +1559,22 @@ class SecurityIssue:
         for notice in self.all(ThirdPartyNotice):
             latest[notice.supplier] = notice
         return latest
+
+    def _disclosure_gate(self, gate: _Gate, disclosure: DisclosureDecision) -> None:
+        """What an R4 needs, at the decision and when it is revised later."""
+        gate.text(disclosure.rationale, "R4_disclosure.rationale")
+        if disclosure.decision is DisclosureKind.DEFER_UNDER_EMBARGO:
+            gate.need(disclosure.embargo_end is not None, "R4_disclosure.embargo_end")
+        status = self.risk_status
+        if status is RiskControlStatus.UNCONTROLLED:
+            gate.need(
+                disclosure.decision is not DisclosureKind.NO_DISCLOSURE,
+                "R4_disclosure.decision (no_disclosure needs controlled risk)",
+            )
+            if self.policy.uncontrolled_requires_customer_audience:
+                gate.need(Audience.USERS in disclosure.audiences, "R4_disclosure.audiences users")
+        elif disclosure.decision is DisclosureKind.NO_DISCLOSURE:
+            gate.need(status is RiskControlStatus.CONTROLLED, "R3_analysis.risk_control_status")
 
     def _disclosure_done(self, gate: _Gate) -> None:
         d = self.latest(DisclosureDecision)

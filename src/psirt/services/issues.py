@@ -111,6 +111,7 @@ ATTACHABLE: dict[str, type[Record]] = {
         CustomerNotice,
         CrossProduct,
         ChangeImpactReview,
+        DisclosureDecision,
     )
 }
 ATTACH_ALIASES: dict[str, str] = {
@@ -120,6 +121,7 @@ ATTACH_ALIASES: dict[str, str] = {
     "customer-notice": CustomerNotice.KIND,
     "cross-product": CrossProduct.KIND,
     "change-impact": ChangeImpactReview.KIND,
+    "disclosure": DisclosureDecision.KIND,
 }
 DECISION_TABLES = ("disclosure", "resolution", "cross_product")
 

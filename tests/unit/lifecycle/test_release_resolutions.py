@@ -333,3 +333,34 @@ def test_a_fixed_release_needs_the_change_request_its_review_names() -> None:
     with pytest.raises(GateNotMet) as exc:
         issue.close(c, actor="pat", at=day(11), signatures=sign(c, "quinn"))
     assert exc.value.missing == (f"change_request CR-2 (reviewed by R6_change_impact) for {OLD}",)
+
+
+def test_a_deferred_disclosure_is_decided_again_after_the_embargo() -> None:
+    """An issue decided under embargo closes once a newer R4 (attached, approved like the
+    decision) says how it is disclosed; before, the closure names the deferred decision."""
+    issue = to_triage()
+    to_analysis(issue, analysis_record(**CONTROLLED), day(3))
+    d = disclosure(decision=DisclosureKind.DEFER_UNDER_EMBARGO, embargo_end=day(40), audiences=())
+    r = resolution(releases=(NEW, OLD), **ENV)
+    issue.decide(d, [r], cross_product(), actor="dan", at=day(4), signatures=approved([d, r]))
+    review = change_review(change_request_id="SG-PUMP rev E")
+    issue.review_change(review, actor="dan", at=day(6),
+                        signatures=review_signatures(review, day(6)))  # fmt: skip
+    issue.attach(CustomerNotice(NoticeKind.FINAL, day(6), "4.x sites", "apply SG-PUMP rev E"),
+                 actor="cora", at=day(6))  # fmt: skip
+    c = closure()
+    with pytest.raises(GateNotMet) as exc:
+        issue.close(c, actor="pat", at=day(41), signatures=sign(c, "quinn"))
+    assert exc.value.missing == ("R4_disclosure decided after the embargo",)
+
+    after = disclosure(**TARGETED)
+    with pytest.raises(GateNotMet) as exc:
+        issue.attach(after, actor="dan", at=day(41), signatures=sign(after, "dan"))
+    assert "R4_disclosure approval by safety_risk_manager" in " ".join(exc.value.missing)
+    no_rationale = disclosure(**{**TARGETED, "rationale": " "})
+    with pytest.raises(GateNotMet, match="R4_disclosure.rationale"):
+        issue.attach(no_rationale, actor="dan", at=day(41), signatures=approved([no_rationale]))
+    event = issue.attach(after, actor="dan", at=day(41), signatures=approved([after]))
+    assert (event.action, issue.state) == (Action.ATTACH, State.DECISION)
+    issue.close(c, actor="pat", at=day(42), signatures=sign(c, "quinn"))
+    assert issue.state is State.CLOSED
